@@ -1,0 +1,1 @@
+"""Shared fixtures live in addon/testing.py (a pytest plugin); this file holds suite-wide hooks."""
