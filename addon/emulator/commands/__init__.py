@@ -1,0 +1,1 @@
+"""Subcommands of ``python -m addon.emulator``: one module per command (see ``cli``)."""
