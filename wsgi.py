@@ -6,6 +6,9 @@ Settings come from the environment (``ADDON_BASE_URL``, ``ADDON_SECRET_KEY``,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Flask, render_template
 
 from addon import Addon, Notification
@@ -14,9 +17,7 @@ from addon.pages import Page
 
 TARGETS = ("staging", "production", "qa")
 
-app = Flask(__name__)
 addon = Addon(
-    app,
     key="com.example.deploybot",
     name="Deploy Bot",
     description="Deploys from the chat room: /deploy <target>, /status",
@@ -67,3 +68,14 @@ def greet(event: RoomEnter) -> Notification | None:
 def configure(page: Page) -> str:
     """The page HipChat shows under the add-on's Configure link."""
     return render_template("configure.html", page=page, targets=TARGETS)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The deploy bot as a Flask app; ``config`` overrides ADDON_* keys from the environment."""
+    flask_app = Flask(__name__)
+    flask_app.config.update(config or {})
+    addon.init_app(flask_app)
+    return flask_app
+
+
+app = create_app()

@@ -14,26 +14,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from addon.events import Event
+from addon.events import EVENT_CLASSES, Event
 from addon.replies import Notification, as_notification
 
 log = logging.getLogger("addon.dispatch")
 
 #: The event types HipChat documents for webhooks (HIPCHAT.md §1.5).
-EVENT_TYPES = frozenset(
-    {
-        "room_archived",
-        "room_created",
-        "room_deleted",
-        "room_enter",
-        "room_exit",
-        "room_file_upload",
-        "room_message",
-        "room_notification",
-        "room_topic_change",
-        "room_unarchived",
-    }
-)
+EVENT_TYPES = frozenset(EVENT_CLASSES)
 #: Events whose webhooks may carry a pattern (it is matched against the message text).
 MESSAGE_EVENTS = frozenset({"room_message", "room_notification"})
 _KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")

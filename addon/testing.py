@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import requests
 from werkzeug.serving import BaseWSGIServer, make_server
 
 
@@ -59,6 +60,23 @@ def serve(
     return LiveServer(app=app, server=server, scheme="https" if ssl_context else "http")
 
 
+def serve_built(build: Callable[[str], Any], host: str = "127.0.0.1") -> LiveServer:
+    """Bind a free port first, then build the app with its own URL, then serve it.
+
+    An add-on must know its public URL (``ADDON_BASE_URL``) when it is created, and a free port
+    is only known once bound: ``build(url)`` gets ``http://127.0.0.1:PORT``.
+    """
+    server = make_server(host, 0, _unready, threaded=True)
+    app = build(f"http://{host}:{server.port}")
+    server.app = app
+    return LiveServer(app=app, server=server)
+
+
+def _unready(environ: Any, start_response: Any) -> list[bytes]:  # never served: replaced first
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting"]
+
+
 @pytest.fixture
 def serve_app() -> Iterator[Callable[..., LiveServer]]:
     """Factory fixture: ``serve_app(app)`` serves an app until the test ends."""
@@ -66,6 +84,147 @@ def serve_app() -> Iterator[Callable[..., LiveServer]]:
 
     def factory(app: Any, **kwargs: Any) -> LiveServer:
         live = serve(app, **kwargs)
+        started.append(live)
+        return live
+
+    yield factory
+    for live in reversed(started):
+        live.stop()
+
+
+class EmulatorHandle:
+    """A served emulator and the calls tests make most: tokens, installs, messages, history."""
+
+    def __init__(self, live: LiveServer) -> None:
+        self.live = live
+        self.http = requests.Session()
+
+    @property
+    def state(self) -> Any:
+        """The emulator's in-memory state (``addon.emulator.state.Emulator``)."""
+        return self.live.app.extensions["emulator"]
+
+    @property
+    def url(self) -> str:
+        """The emulator's base URL, without a trailing slash."""
+        return self.live.url
+
+    @property
+    def api_url(self) -> str:
+        """The REST API base, ``{url}/v2/``."""
+        return f"{self.live.url}/v2/"
+
+    @property
+    def host(self) -> str:
+        """``host:port``, as ADDON_TRUSTED_HOSTS wants it."""
+        return f"{self.live.host}:{self.live.port}"
+
+    def admin(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """Call the unauthenticated admin API under ``/emulator/api/``."""
+        return self.http.request(method, f"{self.url}/emulator/api/{path.lstrip('/')}", **kwargs)
+
+    def token(self, *scopes: str, user: int | str | None = None) -> str:
+        """A fresh token with ``scopes`` (default: every scope), acting as ``user``."""
+        body: dict[str, Any] = {"scopes": list(scopes) or None}
+        if user is not None:
+            body["user"] = user
+        response = self.admin("POST", "tokens", json={k: v for k, v in body.items() if v})
+        response.raise_for_status()
+        return str(response.json()["access_token"])
+
+    def client(self, *scopes: str, user: int | str | None = None) -> Any:
+        """An ``addon.hipchat.HipChat`` client with a fresh token."""
+        from addon.hipchat import HipChat
+
+        return HipChat(token=self.token(*scopes, user=user), base_url=self.api_url)
+
+    def install(self, descriptor_url: str, room: int | str | None = None) -> dict[str, Any]:
+        """Install an add-on by descriptor URL; fails the test with the emulator's words."""
+        response = self.admin(
+            "POST", "installations", json={"descriptor_url": descriptor_url, "room": room}
+        )
+        if response.status_code != 201:
+            raise AssertionError(f"install failed: {response.status_code} {response.text}")
+        return dict(response.json())
+
+    def uninstall(self, oauth_id: str) -> requests.Response:
+        """Uninstall an installation the way HipChat does (client deleted, then DELETE sent)."""
+        return self.admin("DELETE", f"installations/{oauth_id}")
+
+    def say(self, room: int | str, message: str, user: int | str = "@ada") -> dict[str, Any]:
+        """Post ``message`` in ``room`` as ``user``; webhooks fire as in HipChat."""
+        response = self.admin(
+            "POST", f"rooms/{room}/messages", json={"user": user, "message": message}
+        )
+        response.raise_for_status()
+        return dict(response.json()) if response.content else {}
+
+    def history(self, room: int | str) -> list[dict[str, Any]]:
+        """Every message and notification in ``room``, oldest first."""
+        return list(self.client("view_messages").room(room).iter_history())
+
+    def requests_to(self, path_regex: str, method: str | None = None) -> list[dict[str, Any]]:
+        """Journal entries of /v2 requests whose path matches ``path_regex``."""
+        import re
+
+        items = self.admin("GET", "requests").json()["items"]
+        return [
+            item
+            for item in items
+            if re.search(path_regex, item["path"]) and (method is None or item["method"] == method)
+        ]
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until every webhook delivery in flight has finished."""
+        wait = getattr(self.state, "wait_idle", None)
+        if wait is not None:
+            wait(timeout)
+
+
+@pytest.fixture
+def emulator() -> Iterator[EmulatorHandle]:
+    """A fresh, seeded emulator served on a free port for this test."""
+    from addon.emulator import create_app
+
+    live = serve(create_app())
+    handle = EmulatorHandle(live)
+    yield handle
+    handle.wait_idle()
+    live.stop()
+
+
+@pytest.fixture
+def serve_addon(
+    tmp_path_factory: pytest.TempPathFactory, emulator: EmulatorHandle
+) -> Iterator[Callable[..., LiveServer]]:
+    """Factory: ``serve_addon(create_app)`` serves an add-on that trusts this test's emulator.
+
+    ``create_app(config)`` gets ADDON_BASE_URL (its own URL), ADDON_TRUSTED_HOSTS (the
+    emulator), a fresh migrated SQLite database and a secret key; extra keyword arguments are
+    added to that config.
+    """
+    from addon.extension import EXTENSION_KEY
+    from addon.store import migrate
+
+    started: list[LiveServer] = []
+
+    def factory(create_app: Callable[[dict[str, Any]], Any], **config: Any) -> LiveServer:
+        database = tmp_path_factory.mktemp("addon") / "addon.db"
+
+        def build(url: str) -> Any:
+            app = create_app(
+                {
+                    "ADDON_BASE_URL": url,
+                    "ADDON_TRUSTED_HOSTS": emulator.host,
+                    "ADDON_DATABASE_URL": f"sqlite:///{database}",
+                    "ADDON_SECRET_KEY": "test-secret-key",
+                    **config,
+                }
+            )
+            migrate.upgrade(app.extensions[EXTENSION_KEY].settings.database_url)
+            return app
+
+        live = serve_built(build)
         started.append(live)
         return live
 

@@ -64,7 +64,7 @@ def installed() -> Response:
             http=rt.http,
             room_hooks=wanted(rt.addon.registry, rt.settings),
         )
-    except InstallError as exc:
+    except RequestError as exc:
         log.warning("install refused: %s", exc.message)
         return error_response(exc.status, exc.message)
     return Response(status=201)
