@@ -1,4 +1,5 @@
-"""The emulator's Flask app factory: state, error envelope, /v2 hooks, blueprints, middleware."""
+"""The emulator's Flask app factory: state, add-on side, error envelope, /v2 hooks, blueprints,
+middleware."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from addon.emulator.addons import AddonHost
 from addon.emulator.config import load_config
 from addon.emulator.state import Emulator
 from addon.emulator.views import BLUEPRINTS
@@ -24,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.strict_slashes = False
     state = Emulator({key: value for key, value in settings.items() if key.startswith("EMULATOR_")})
     app.extensions["emulator"] = state
+    AddonHost.attach(state)  # installations and webhook delivery: state.addons
     register_error_handlers(app)
     register_hooks(app)
     for blueprint in BLUEPRINTS:

@@ -46,6 +46,12 @@ DEFAULTS: dict[str, Any] = {
     "EMULATOR_BASE_URL": None,
     "EMULATOR_GROUP_ID": 1,
     "EMULATOR_GROUP_NAME": "Emulated Group",
+    "EMULATOR_DESCRIPTOR_TIMEOUT": 10.0,
+    "EMULATOR_INSTALL_TIMEOUT": 10.0,
+    "EMULATOR_WEBHOOK_TIMEOUT": 10.0,
+    "EMULATOR_WEBHOOK_JWT_TTL": 900,
+    "EMULATOR_WEBHOOK_WORKERS": 4,
+    "EMULATOR_DELIVERY_LOG_LIMIT": 1000,
 }
 
 
@@ -64,6 +70,7 @@ class StateBase:
         self.lock = threading.RLock()
         self._local = _Local()
         self._listeners: list[Listener] = []
+        self._permanent: list[Listener] = []
         pinned = self.config.get("EMULATOR_BASE_URL")
         self._base_pinned = bool(pinned)
         self._base_url: str = _with_slash(pinned) if pinned else "http://127.0.0.1/"
@@ -126,12 +133,15 @@ class StateBase:
                     pending, self._local.pending = self._local.pending, []
         self._deliver(pending)
 
-    def subscribe(self, callback: Listener) -> Callable[[], None]:
+    def subscribe(self, callback: Listener, *, permanent: bool = False) -> Callable[[], None]:
         """Call ``callback(event_name, room, payload_item)`` for every room event; returns an
         unsubscribe function. Callbacks run in the thread that caused the event, after the lock
-        is released; exceptions they raise are logged and swallowed."""
+        is released; exceptions they raise are logged and swallowed. ``permanent`` listeners
+        (the app's webhook delivery) survive ``unsubscribe_all``."""
         with self.lock:
             self._listeners.append(callback)
+            if permanent:
+                self._permanent.append(callback)
 
         def unsubscribe() -> None:
             self.unsubscribe(callback)
@@ -143,11 +153,14 @@ class StateBase:
         with self.lock:
             if callback in self._listeners:
                 self._listeners.remove(callback)
+            if callback in self._permanent:
+                self._permanent.remove(callback)
 
     def unsubscribe_all(self) -> None:
-        """Remove every listener (for test harnesses that reuse one emulator)."""
+        """Remove every listener but the permanent ones (for test harnesses that reuse one
+        emulator)."""
         with self.lock:
-            self._listeners.clear()
+            self._listeners = [f for f in self._listeners if f in self._permanent]
 
     def _emit(self, event: str, room: Room, item: dict[str, Any]) -> None:
         """Queue a room event; must be called inside ``transaction()``."""

@@ -8,13 +8,16 @@ One instance per app (``app.extensions["emulator"]``). The add-on side reuses it
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from addon.emulator.exceptions import NotFoundError
 from addon.emulator.state.faults import Fault
 from addon.emulator.state.limits import Window
 from addon.emulator.state.models import Emoticon
 from addon.emulator.state.oauth import OAuthOps
+
+if TYPE_CHECKING:
+    from addon.emulator.addons.host import AddonHost
 
 
 class Emulator(OAuthOps):
@@ -23,6 +26,8 @@ class Emulator(OAuthOps):
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         super().__init__(config)
         self.seed_info: dict[str, Any] = {}
+        #: the add-on side (installations, webhook delivery), attached by ``create_app``
+        self.addons: AddonHost | None = None
         self._seed()
 
     def _seed(self) -> None:
@@ -32,14 +37,22 @@ class Emulator(OAuthOps):
 
     def reset(self) -> None:
         """Back to the initial (seeded, or empty) state: records, clients, tokens, counters,
-        faults and journal are cleared; subscribers and the base URL are kept."""
+        faults, journal, installations and delivery log are cleared (no add-on is told);
+        subscribers and the base URL are kept."""
         with self.transaction():
             self._clear_records()
             self.rate.clear()
             self.flood.clear()
             self.faults.clear()
             self.journal.clear()
+            if self.addons is not None:
+                self.addons.clear()
             self._seed()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until every queued webhook delivery (and the replies it posts) has finished;
+        False if ``timeout`` seconds passed first. True at once without an add-on side."""
+        return self.addons.wait_idle(timeout) if self.addons is not None else True
 
     # -- limits, faults, journal -----------------------------------------------------------------
 

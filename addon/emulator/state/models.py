@@ -155,6 +155,8 @@ class Room:
     participants: list[int] = field(default_factory=list)
     members: dict[int, list[str]] = field(default_factory=dict)
     history: list[Message] = field(default_factory=list)
+    #: the webhooks the room had when it was deleted, so room_deleted can still reach them
+    removed_webhooks: list[Webhook] = field(default_factory=list)
     messages_sent: int = 0
     created: datetime = field(default_factory=utcnow)
     last_active: datetime = field(default_factory=utcnow)

@@ -113,8 +113,9 @@ class RoomOps(UserOps):
             room = self.get_room(ref)
             self._emit_room_event("room_deleted", room, actor)
             del self.rooms[room.id]
-            for hook_id in [h.id for h in self.webhooks.values() if h.room_id == room.id]:
-                del self.webhooks[hook_id]
+            room.removed_webhooks = [h for h in self.webhooks.values() if h.room_id == room.id]
+            for hook in room.removed_webhooks:
+                del self.webhooks[hook.id]
             room.participants.clear()
             return room
 

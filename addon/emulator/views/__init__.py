@@ -8,6 +8,7 @@ from addon.emulator.views.admin import bp as admin
 from addon.emulator.views.assets import bp as assets
 from addon.emulator.views.capabilities import bp as capabilities
 from addon.emulator.views.emoticons import bp as emoticons
+from addon.emulator.views.installations import bp as installations
 from addon.emulator.views.oauth import bp as oauth
 from addon.emulator.views.room_admin import bp as room_admin
 from addon.emulator.views.room_messages import bp as room_messages
@@ -23,5 +24,6 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     users,
     emoticons,
     admin,
+    installations,
     assets,
 )
