@@ -97,7 +97,11 @@ def main(argv: list[str] | None = None) -> int:
             "-H 'Content-Type: application/json' "
             '-d \'{"user": "@alice", "message": "/deploy staging"}\''
         )
-        print(f"  curl -s '{emulator_url}/emulator/api/rooms/{room_id}/history'")
+        reader = requests.post(
+            f"{emulator_url}/emulator/api/tokens", json={"scopes": ["view_messages"]}, timeout=10
+        ).json()["access_token"]
+        print(f"  curl -s '{emulator_url}/v2/room/{room_id}/history?auth_token={reader}'")
+        print(f"Open {emulator_url}/rooms/{room_id}", flush=True)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         with contextlib.suppress(KeyboardInterrupt):

@@ -100,28 +100,29 @@ def sync(
             select(RoomWebhook).where(RoomWebhook.oauth_id == installation.oauth_id)
         )
     }
-    seen: set[int] = set()
+    kept_rows: set[int] = set()
     for existing in client.room(room_id).webhook().iter_all():
         hook_id = int(existing["id"])
         signature = (existing.get("event"), existing.get("url"), existing.get("pattern") or "")
         hook = remaining.pop(signature, None)
         if hook is not None:
             report.kept.append(hook_id)
-            seen.add(hook_id)
+            kept_rows.add(hook_id)
             if hook_id not in rows:
                 session.add(_row(installation.oauth_id, room_id, hook, hook_id))
         elif str(existing.get("url", "")).startswith(prefix):
             _delete_quietly(client, room_id, hook_id)
             report.deleted.append(hook_id)
+    # Forget rows whose hook is gone before creating replacements (one row per handler key).
+    for hook_id, row in rows.items():
+        if hook_id not in kept_rows:
+            session.delete(row)
+    session.flush()
     for hook in remaining.values():
         row = _create(client, room_id, hook)
         row.oauth_id = installation.oauth_id
         session.add(row)
         report.created.append(row.webhook_id)
-        seen.add(row.webhook_id)
-    for hook_id, row in rows.items():
-        if hook_id not in seen:
-            session.delete(row)
     log.info(
         "synced room webhooks installation=%s room=%s created=%s deleted=%s kept=%s",
         installation.oauth_id,
