@@ -25,7 +25,12 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
+# The demo: emulator on :8080, the example add-on on :5000, installed into room "Demo".
 run: $(STAMP)
+	$(BIN)/python -m addon.demo --app wsgi:app --host $(HOST) --emulator-port $(PORT)
+
+# The emulator alone.
+emulator: $(STAMP)
 	$(BIN)/python -m addon.emulator --host $(HOST) --port $(PORT)
 
 clean:
