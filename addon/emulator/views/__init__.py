@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from addon.emulator.ui import bp as ui
 from addon.emulator.views.admin import bp as admin
 from addon.emulator.views.assets import bp as assets
 from addon.emulator.views.capabilities import bp as capabilities
@@ -26,4 +27,5 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     admin,
     installations,
     assets,
+    ui,
 )
