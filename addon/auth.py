@@ -9,6 +9,9 @@ that is not a usable JWT, 401 for one that is not trustworthy (signature, algori
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import secrets as _secrets
 import time
 import warnings
@@ -28,6 +31,7 @@ Lookup = Callable[[str], "Installation | None"]
 Decrypt = Callable[[str], str]
 
 ALGORITHM = "HS256"
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 REQUIRED_CLAIMS = ("iss", "iat", "exp")
 DEFAULT_LEEWAY = 10
 
@@ -65,7 +69,9 @@ class Claims:
 
 def find_jwt(request: Request) -> str | None:
     """The request's JWT: form, then query ``signed_request``, then ``Authorization: JWT <t>``."""
-    for source in (request.form, request.args):
+    # Only a form body has form fields; skipping the lookup spares every JSON webhook the parse.
+    sources = (request.form, request.args) if request.mimetype in _FORM_TYPES else (request.args,)
+    for source in sources:
         value = source.get("signed_request", "").strip()
         if value:
             return value
@@ -76,14 +82,29 @@ def find_jwt(request: Request) -> str | None:
     return None
 
 
-def _unverified_claims(token: str) -> dict[str, Any]:
+def _unverified(token: str) -> dict[str, Any]:
+    """Header and claims, parsed once without the signature (``header``, ``payload`` keys)."""
     if not isinstance(token, str) or not token:
         raise JWTError("no JWT given", status=400)
+    # Read by hand (PyJWT's unverified decode costs several times more): only to find the
+    # issuer and algorithm; the signature and claims are checked by PyJWT in _verify_parsed.
     try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError as exc:
+        header_part, payload_part, _signature = token.split(".")
+        header = json.loads(_b64url(header_part))
+        payload = json.loads(_b64url(payload_part))
+    except (ValueError, binascii.Error) as exc:
         raise JWTError(f"malformed JWT: {exc}", status=400) from exc
-    return claims
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        raise JWTError("malformed JWT: header and claims must be JSON objects", status=400)
+    return {"header": header, "payload": payload}
+
+
+def _b64url(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part.encode("ascii") + b"=" * (-len(part) % 4))
+
+
+def _unverified_claims(token: str) -> dict[str, Any]:
+    return _unverified(token)["payload"]
 
 
 def _issuer(claims: Mapping[str, Any]) -> str:
@@ -116,11 +137,16 @@ def verify_jwt(
     """Verify an HS256 JWT signed with ``secret`` and return its claims (JWTError if refused)."""
     if not secret:
         raise ValueError("a non-empty secret is required to verify a JWT")
-    _unverified_claims(token)  # garbage is a 400 before any signature talk
-    try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError as exc:
-        raise JWTError(f"malformed JWT: {exc}", status=400) from exc
+    return _verify_parsed(token, _unverified(token), secret, leeway=leeway, issuer=issuer)
+
+
+def _verify_parsed(
+    token: str, parsed: Mapping[str, Any], secret: str, *, leeway: float, issuer: str | None
+) -> Claims:
+    """``verify_jwt`` once the token was parsed (garbage is a 400 before any signature talk)."""
+    if not secret:
+        raise ValueError("a non-empty secret is required to verify a JWT")
+    header = parsed["header"]
     if header.get("alg") != ALGORITHM:
         raise JWTError(f"JWT algorithm {header.get('alg')!r} is not allowed", status=401)
     try:
@@ -203,12 +229,13 @@ def verify_for_installation(
     ``lookup`` maps an oauth_id to its Installation (or None: 401), ``decrypt`` opens the stored
     ``oauth_secret_encrypted``.
     """
-    issuer = unverified_issuer(token)
+    parsed = _unverified(token)
+    issuer = _issuer(parsed["payload"])
     installation = lookup(issuer)
     if installation is None:
         raise JWTError("JWT issuer is not an installation of this add-on", status=401)
     secret = decrypt(installation.oauth_secret_encrypted)
-    return installation, verify_jwt(token, secret, leeway=leeway, issuer=issuer)
+    return installation, _verify_parsed(token, parsed, secret, leeway=leeway, issuer=issuer)
 
 
 def authenticate_webhook(

@@ -6,11 +6,15 @@ Each command prints one clear line on failure and exits non-zero, so scripts can
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
+from redis.exceptions import RedisError
 from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from addon.config import ConfigError
 from addon.descriptor import DescriptorError
 from addon.extension import runtime
 from addon.hipchat import HipChatError
@@ -18,11 +22,41 @@ from addon.store import Installation, Token, migrate
 from addon.tokens import InstallationGoneError
 from addon.webhooks import sync, wanted
 
-addon_cli = click.Group("addon", help="Operate this HipChat add-on.")
+
+class AddonGroup(click.Group):
+    """The ``addon`` command group: turns infrastructure failures into one-line errors.
+
+    A database or Redis that cannot be reached, or a bad ``ADDON_*`` setting, prints
+    ``Error: ...`` on one line and exits 1 instead of a traceback.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand; map known failures to ``click.ClickException``."""
+        try:
+            return super().invoke(ctx)
+        except OperationalError as exc:
+            problem = _first_line(exc.orig)
+            raise click.ClickException(f"cannot reach the database: {problem}") from None
+        except SQLAlchemyError as exc:
+            raise click.ClickException(f"database error: {_first_line(exc)}") from None
+        except RedisError as exc:
+            raise click.ClickException(f"cannot reach Redis: {_first_line(exc)}") from None
+        except ConfigError as exc:
+            raise click.ClickException(f"bad configuration: {exc}") from None
+
+
+def _first_line(exc: BaseException | None) -> str:
+    text = str(exc).strip() if exc is not None else ""
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+addon_cli = AddonGroup("addon", help="Operate this HipChat add-on.")
 
 
 @addon_cli.command("descriptor")
-@click.option("--check", is_flag=True, help="Only validate; print 'ok' or the problem.")
+@click.option(
+    "--check", is_flag=True, help="Only validate: print 'ok' and exit 0, or the problem and exit 1."
+)
 @with_appcontext
 def descriptor_command(check: bool) -> None:
     """Print the capabilities descriptor HipChat will read."""
@@ -46,8 +80,10 @@ def db_upgrade(revision: str) -> None:
     url = runtime().settings.database_url
     try:
         migrate.upgrade(url, revision)
+    except OperationalError:
+        raise  # AddonGroup reports "cannot reach the database"
     except Exception as exc:
-        raise click.ClickException(f"migration failed: {exc}") from None
+        raise click.ClickException(f"migration failed: {_first_line(exc)}") from None
     click.echo(f"database at revision {migrate.current_revision(url)}")
 
 
@@ -125,6 +161,8 @@ def tokens_purge() -> None:
     rt = runtime()
     with rt.store.session() as session:
         gone = session.execute(delete(Token))
+    if rt.tokens.cache is not None:
+        rt.tokens.cache.purge()
     click.echo(f"purged {gone.rowcount} token(s)")
 
 
@@ -158,3 +196,54 @@ def webhooks_sync() -> None:
             click.echo(f"{installation.oauth_id}: failed: {exc}", err=True)
     if failures:
         raise click.ClickException(f"{failures} installation(s) could not be synced")
+
+
+@addon_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Exit once the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run background handlers from the RQ queue (ADDON_BACKGROUND=rq) in this process.
+
+    Same as ``rq worker -w rq.SimpleWorker -u $ADDON_REDIS_URL <ADDON_RQ_QUEUE>`` with
+    ``ADDON_BACKGROUND_APP`` naming this app, but with the app already loaded.
+    """
+    from flask import current_app
+    from redis import Redis
+    from rq import SimpleWorker
+
+    from addon.background import register_app
+
+    rt = runtime()
+    if not rt.settings.redis_url or rt.settings.background != "rq":
+        raise click.ClickException(
+            "background handlers do not use RQ: set ADDON_REDIS_URL and ADDON_BACKGROUND=rq"
+        )
+    register_app(rt.settings.background_app, current_app._get_current_object())  # type: ignore[attr-defined]
+    connection = Redis.from_url(rt.settings.redis_url)
+    click.echo(f"RQ worker on queue {rt.settings.rq_queue!r}" + (" (burst)" if burst else ""))
+    SimpleWorker([rt.settings.rq_queue], connection=connection).work(burst=burst)
+
+
+@addon_cli.group("secrets")
+def secrets_group() -> None:
+    """OAuth secrets and tokens encrypted at rest (ADDON_SECRET_KEY)."""
+
+
+@secrets_group.command("rotate")
+@with_appcontext
+def secrets_rotate() -> None:
+    """Re-encrypt every stored secret and token under the first key of ADDON_SECRET_KEY."""
+    from addon.rotation import rotate_secrets
+    from addon.store import SecretError
+
+    try:
+        report = rotate_secrets(runtime().store)
+    except SecretError:
+        raise click.ClickException(
+            "a stored secret cannot be decrypted with any key in ADDON_SECRET_KEY; "
+            "nothing was changed (list the old key after the new one)"
+        ) from None
+    click.echo(
+        f"re-encrypted {report.installations} installation secret(s) and "
+        f"{report.tokens} token(s) under the first key"
+    )

@@ -35,6 +35,13 @@ class Settings:
     verify_tls: bool | str = True
     token_margin: int = 60
     redis_url: str | None = None
+    redis_prefix: str = "addon:"
+    background: str = "thread"
+    background_workers: int = 4
+    background_app: str = "wsgi:app"
+    rq_queue: str = "addon"
+    dedupe_ttl: int = 3600
+    dedupe_body_ttl: int = 60
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
@@ -153,6 +160,12 @@ def load_settings(config: Mapping[str, Any], instance_path: str | Path) -> Setti
         return default if value is None else _as_number(key, value, kind)
 
     allow_unsigned = _raw(config, "ADDON_ALLOW_UNSIGNED_WEBHOOKS")
+    redis_url = _raw(config, "ADDON_REDIS_URL") or None
+    background = str(_raw(config, "ADDON_BACKGROUND") or "thread").strip().lower()
+    if background not in ("thread", "rq"):
+        raise ConfigError(f"ADDON_BACKGROUND must be 'thread' or 'rq', got {background!r}")
+    if background == "rq" and not redis_url:
+        raise ConfigError("ADDON_BACKGROUND=rq needs ADDON_REDIS_URL (the RQ queue lives in Redis)")
     return Settings(
         base_url=base_url,
         database_url=str(database_url),
@@ -169,5 +182,12 @@ def load_settings(config: Mapping[str, Any], instance_path: str | Path) -> Setti
         max_capabilities_bytes=number("ADDON_MAX_CAPABILITIES_BYTES", 256 * 1024),
         verify_tls=verify_tls,
         token_margin=number("ADDON_TOKEN_MARGIN", 60),
-        redis_url=_raw(config, "ADDON_REDIS_URL") or None,
+        redis_url=redis_url,
+        dedupe_ttl=number("ADDON_DEDUPE_TTL", 3600),
+        dedupe_body_ttl=number("ADDON_DEDUPE_BODY_TTL", 60),
+        redis_prefix=str(_raw(config, "ADDON_REDIS_PREFIX") or "addon:"),
+        background=background,
+        background_workers=max(1, number("ADDON_BACKGROUND_WORKERS", 4)),
+        background_app=str(_raw(config, "ADDON_BACKGROUND_APP") or "wsgi:app"),
+        rq_queue=str(_raw(config, "ADDON_RQ_QUEUE") or "addon"),
     )

@@ -42,6 +42,7 @@ class Handler:
     pattern: re.Pattern[str] | None = None
     name: str | None = None
     room_webhook: bool = False
+    background: bool = False
 
     @property
     def label(self) -> str:
@@ -83,6 +84,7 @@ class Registry:
         key: str | None = None,
         name: str | None = None,
         room_webhook: bool = False,
+        background: bool = False,
     ) -> Handler:
         """Register ``func`` for ``event``; raises RegistrationError naming the function."""
         where = getattr(func, "__qualname__", repr(func))
@@ -123,6 +125,7 @@ class Registry:
             pattern=compiled,
             name=name,
             room_webhook=room_webhook,
+            background=background,
         )
         self._handlers[key] = handler
         return handler
@@ -137,19 +140,25 @@ def run(handler: Handler, event: Event) -> Notification | None:
     """
     matched = handler.matches(event)
     if not matched:
-        log.info("skipped %s: message does not match its pattern", handler.label)
+        log.info("skipped %s: no pattern match (%s)", handler.label, event_ids(event))
         return None
     event.match = matched if isinstance(matched, re.Match) else None
     try:
         value = handler.func(event)
-        return as_notification(value)
+        reply = as_notification(value)
     except Exception:
-        log.exception(
-            "handler %s failed (installation=%s room=%s event=%s webhook=%s)",
-            handler.label,
-            event.oauth_client_id,
-            event.room.id if event.room is not None else None,
-            event.message.id if event.message is not None else event.type,
-            event.webhook_id,
-        )
+        log.exception("handler %s failed (%s)", handler.label, event_ids(event))
         return None
+    log.info("handler %s ran (%s) reply=%s", handler.label, event_ids(event), reply is not None)
+    return reply
+
+
+def event_ids(event: Event) -> str:
+    """``installation=... room=... event=... webhook=...``: how log lines name an event."""
+    installation = event.installation.oauth_id if event.installation else event.oauth_client_id
+    return (
+        f"installation={installation} "
+        f"room={event.room.id if event.room is not None else None} "
+        f"event={event.message.id if event.message is not None else event.type} "
+        f"webhook={event.webhook_id}"
+    )

@@ -17,13 +17,21 @@ import requests
 from flask import Flask, current_app
 
 from addon import descriptor as descriptors
+from addon.background import Job, RqRunner, Runner, ThreadRunner
 from addon.config import Settings, load_settings
 from addon.dispatch import HandlerFunc, Registry
 from addon.hipchat import HipChat
 from addon.store import Installation, Store
+from addon.store.redis_cache import RedisTokenCache
 from addon.tokens import TokenManager
+from addon.ttlcache import TTLCache
 
 EXTENSION_KEY = "addon"
+#: Seconds a worker keeps an installation row in memory (see ``Runtime.installation``).
+INSTALLATION_TTL = 10.0
+#: Seconds a decrypted secret is kept; entries per cache.
+SECRET_TTL = 3600.0
+CACHE_SIZE = 1024
 
 ConfigureFunc = Callable[..., Any]
 
@@ -37,9 +45,19 @@ class Runtime:
     store: Store
     tokens: TokenManager
     http: requests.Session
+    _runner: Runner | None = field(default=None, repr=False)
     _descriptor_json: bytes | None = field(default=None, repr=False)
     _generation: int = field(default=-1, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: Installations by oauth_id, for INSTALLATION_TTL seconds (per process: the time to live
+    #: bounds how long another worker may still accept an installation after its uninstall).
+    _installations: TTLCache[str, Installation] = field(
+        default_factory=lambda: TTLCache(INSTALLATION_TTL, CACHE_SIZE), repr=False
+    )
+    #: Decrypted OAuth secrets by their ciphertext (a reinstall stores a new ciphertext).
+    _secrets: TTLCache[str, str] = field(
+        default_factory=lambda: TTLCache(SECRET_TTL, CACHE_SIZE), repr=False
+    )
 
     def descriptor(self) -> dict[str, Any]:
         """The descriptor for this app, built from the handlers registered so far."""
@@ -55,10 +73,56 @@ class Runtime:
                 self._generation = self.addon.generation
             return self._descriptor_json
 
+    @property
+    def background(self) -> Runner:
+        """The runner of background handlers (a thread pool, or RQ with ADDON_BACKGROUND=rq)."""
+        with self._lock:
+            if self._runner is None:
+                if self.settings.background == "rq" and self.settings.redis_url:
+                    self._runner = RqRunner(
+                        self.settings.redis_url,
+                        self.settings.background_app,
+                        self.settings.rq_queue,
+                    )
+                else:
+                    self._runner = ThreadRunner(self.settings.background_workers)
+            return self._runner
+
+    def defer(self, job: Job) -> None:
+        """Hand ``job`` to the background runner (returns at once)."""
+        self.background.submit(current_app._get_current_object(), job)  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        """Finish background jobs, close pooled database and HTTP connections (at shutdown)."""
+        with self._lock:
+            runner, self._runner = self._runner, None
+        if isinstance(runner, ThreadRunner):
+            runner.shutdown(wait=True)
+        self.store.dispose()
+        self.http.close()
+
     def installation(self, oauth_id: str) -> Installation | None:
-        """The stored installation with ``oauth_id``, or None."""
+        """The stored installation with ``oauth_id``, or None (cached briefly when found)."""
+        cached = self._installations.get(oauth_id)
+        if cached is not None:
+            return cached
         with self.store.session() as session:
-            return session.get(Installation, oauth_id)
+            found = session.get(Installation, oauth_id)
+        if found is not None:
+            self._installations.put(oauth_id, found)
+        return found
+
+    def forget_installation(self, oauth_id: str) -> None:
+        """Drop this process's cached copy of an installation (after install or uninstall)."""
+        self._installations.pop(oauth_id)
+
+    def decrypt_secret(self, ciphertext: str) -> str:
+        """A stored secret in clear (``store.box.decrypt``, cached by ciphertext)."""
+        secret = self._secrets.get(ciphertext)
+        if secret is None:
+            secret = self.store.box.decrypt(ciphertext)
+            self._secrets.put(ciphertext, secret)
+        return secret
 
     def client_for(
         self, installation: Installation, scopes: Iterable[str] | None = None
@@ -126,6 +190,7 @@ class Addon:
     def init_app(self, app: Flask) -> None:
         """Attach the add-on to ``app``: settings, database, tokens, routes and CLI."""
         from addon.cli import addon_cli
+        from addon.health import blueprint as health_blueprint
         from addon.views import blueprint
 
         settings = load_settings(app.config, app.instance_path)
@@ -141,6 +206,11 @@ class Addon:
 
         http = requests.Session()
         store = Store(settings.database_url, settings.secret_keys)
+        cache = (
+            RedisTokenCache(settings.redis_url, store.box, prefix=settings.redis_prefix)
+            if settings.redis_url
+            else None
+        )
         runtime = Runtime(
             addon=self,
             settings=settings,
@@ -151,12 +221,15 @@ class Addon:
                 timeout=settings.http_timeout,
                 verify=settings.verify_tls,
                 margin=settings.token_margin,
+                cache=cache,
             ),
             http=http,
         )
         app.extensions[EXTENSION_KEY] = runtime
         app.config.setdefault("MAX_CONTENT_LENGTH", settings.max_body)
         app.register_blueprint(blueprint)
+        if "addon_health" not in app.blueprints:
+            app.register_blueprint(health_blueprint)
         app.cli.add_command(addon_cli)
 
     def build_descriptor(self, settings: Settings) -> dict[str, Any]:
@@ -176,18 +249,26 @@ class Addon:
         key: str | None = None,
         name: str | None = None,
         room_webhook: bool = False,
+        background: bool = False,
     ) -> Callable[[HandlerFunc], HandlerFunc]:
         """Register the decorated function as the handler of a webhook.
 
         ``pattern`` is a regular expression searched in the message text (message events
         only); ``key`` names the webhook (default: the function name); ``room_webhook=True``
         registers it through the REST API in each room installation instead of in the
-        descriptor (needs the ``admin_room`` scope).
+        descriptor (needs the ``admin_room`` scope); ``background=True`` answers HipChat at once
+        (204) and runs the handler later (see ``addon.background``).
         """
 
         def decorator(func: HandlerFunc) -> HandlerFunc:
             handler = self.registry.add(
-                event, func, pattern=pattern, key=key, name=name, room_webhook=room_webhook
+                event,
+                func,
+                pattern=pattern,
+                key=key,
+                name=name,
+                room_webhook=room_webhook,
+                background=background,
             )
             if self._info is not None:
                 descriptors.validate_handler(self._info, handler)

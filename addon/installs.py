@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,18 +19,22 @@ from typing import Any
 from urllib.parse import urljoin
 
 import requests
+import urllib3
 from sqlalchemy import delete
 
 from addon.config import Settings
 from addon.errors import RequestError
 from addon.hipchat import HipChat, HipChatError, UnauthorizedError
+from addon.ssrf import UntrustedURLError, check_url
 from addon.store import Installation, RoomWebhook, Store
+from addon.store.upsert import upsert
 from addon.tokens import Grant, TokenManager, mint
 from addon.webhooks import WantedHook, register, remove_registered
 
 log = logging.getLogger("addon.installs")
 
 _MAX_REDIRECTS = 3
+_MAX_ID = 2**63  # ids are stored as BIGINT
 
 
 class InstallError(RequestError):
@@ -94,10 +99,12 @@ def _integer(payload: Mapping[str, Any], name: str, *, required: bool) -> Any:
         return None
     if isinstance(value, bool):
         raise InstallError(400, f"{name} must be an integer")
-    if isinstance(value, int):
-        return value
     if isinstance(value, str) and value.strip().isdigit() and len(value) <= 18:
-        return int(value)
+        value = int(value)
+    if isinstance(value, int):
+        if not 0 < value < _MAX_ID:
+            raise InstallError(400, f"{name} must be a positive 64-bit integer")
+        return value
     raise InstallError(
         400, f"{name} must be an integer" + (" (it is required)" if required else "")
     )
@@ -119,11 +126,9 @@ def get_trusted_json(url: str, settings: Settings, http: requests.Session, what:
     Every URL, the first and each redirect target, is checked against ``ADDON_TRUSTED_HOSTS``
     before any connection is made; anything else is refused with 400.
     """
+    deadline = time.monotonic() + settings.http_timeout
     for _ in range(_MAX_REDIRECTS + 1):
-        if not settings.is_trusted(url):
-            raise InstallError(
-                400, f"{what} {url!r} is not on a trusted host (see ADDON_TRUSTED_HOSTS)"
-            )
+        _check_destination(url, settings, what)
         try:
             with http.get(
                 url,
@@ -136,7 +141,7 @@ def get_trusted_json(url: str, settings: Settings, http: requests.Session, what:
                 if response.is_redirect:
                     url = urljoin(url, response.headers.get("Location", ""))
                     continue
-                body = _read_bounded(response, settings.max_capabilities_bytes, what)
+                body = _read_bounded(response, settings.max_capabilities_bytes, what, deadline)
                 status = response.status_code
         except requests.RequestException as exc:
             raise InstallError(502, f"could not fetch {what}: {type(exc).__name__}") from None
@@ -149,13 +154,32 @@ def get_trusted_json(url: str, settings: Settings, http: requests.Session, what:
     raise InstallError(502, f"{what} redirected more than {_MAX_REDIRECTS} times")
 
 
-def _read_bounded(response: requests.Response, limit: int, what: str) -> bytes:
+def _check_destination(url: str, settings: Settings, what: str) -> None:
+    """Refuse, before connecting, a URL on an untrusted host or an untrusted address (SSRF)."""
+    try:
+        check_url(url, settings, what)
+    except UntrustedURLError as exc:
+        raise InstallError(exc.status, exc.message) from None
+
+
+def _read_bounded(
+    response: requests.Response, limit: int, what: str, deadline: float | None = None
+) -> bytes:
+    """The body, refused when over ``limit`` bytes or still arriving at ``deadline``."""
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_content(16384):
+    while True:
+        try:  # read1: whatever has arrived, so a server dripping bytes meets the deadline
+            chunk = response.raw.read1(16384, decode_content=True)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise InstallError(502, f"could not read {what}: {type(exc).__name__}") from None
+        if not chunk:
+            break
         size += len(chunk)
         if size > limit:
             raise InstallError(502, f"{what} is larger than {limit} bytes")
+        if deadline is not None and time.monotonic() > deadline:
+            raise InstallError(502, f"{what} took longer than ADDON_HTTP_TIMEOUT to arrive")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -180,6 +204,7 @@ def fetch_capabilities(url: str, settings: Settings, http: requests.Session) -> 
     for name, value in (("tokenUrl", token_url), ("API url", api_url)):
         if not settings.is_trusted(value):
             raise InstallError(400, f"the capabilities document's {name} is not on a trusted host")
+        _check_destination(value, settings, f"the capabilities document's {name}")
     return Capabilities(
         token_url=token_url, api_url=api_url if api_url.endswith("/") else api_url + "/"
     )
@@ -215,25 +240,31 @@ def install(
             raise InstallError(502, f"HipChat refused to create the room webhooks: {exc}") from None
     now = datetime.now(UTC)
     with store.session() as session:
-        row = session.get(Installation, request.oauth_id)
-        if row is None:
-            row = Installation(oauth_id=request.oauth_id, created_at=now)
-            session.add(row)
-        else:
-            session.execute(delete(RoomWebhook).where(RoomWebhook.oauth_id == request.oauth_id))
-        row.oauth_secret_encrypted = store.box.encrypt(request.oauth_secret)
-        row.group_id = request.group_id
-        row.group_name = grant.group_name
-        row.room_id = request.room_id
-        row.capabilities_url = request.capabilities_url
-        row.token_url = caps.token_url
-        row.api_url = caps.api_url
-        row.scopes = " ".join(scopes)
-        row.updated_at = now
-        session.flush()
+        session.execute(delete(RoomWebhook).where(RoomWebhook.oauth_id == request.oauth_id))
+        # One statement, so concurrent installs of one oauthId leave one complete row.
+        upsert(
+            session,
+            Installation,
+            {
+                "oauth_id": request.oauth_id,
+                "oauth_secret_encrypted": store.box.encrypt(request.oauth_secret),
+                "group_id": request.group_id,
+                "group_name": grant.group_name,
+                "room_id": request.room_id,
+                "capabilities_url": request.capabilities_url,
+                "token_url": caps.token_url,
+                "api_url": caps.api_url,
+                "scopes": " ".join(scopes),
+                "created_at": now,
+                "updated_at": now,
+            },
+            conflict=("oauth_id",),
+            keep=("created_at",),
+        )
         for hook in hook_rows:
             hook.oauth_id = request.oauth_id
             session.add(hook)
+        row = session.get(Installation, request.oauth_id)
     tokens.forget(request.oauth_id)
     tokens.remember(request.oauth_id, grant)
     log.info(

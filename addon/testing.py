@@ -7,10 +7,14 @@ free port chosen by the kernel, so tests never collide on ports.
 
 from __future__ import annotations
 
+import os
 import ssl
 import threading
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -75,6 +79,75 @@ def serve_built(build: Callable[[str], Any], host: str = "127.0.0.1") -> LiveSer
 def _unready(environ: Any, start_response: Any) -> list[bytes]:  # never served: replaced first
     start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
     return [b"starting"]
+
+
+#: The PostgreSQL server tests create their throw-away databases on (trust auth, as in CI).
+POSTGRES_SERVER_URL = os.environ.get(
+    "ADDON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+#: The Redis tests use; each test takes its own random key prefix and deletes its keys.
+REDIS_TEST_URL = os.environ.get("ADDON_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+#: Database backends the ``addon_database_url`` fixture runs a test on.
+BACKENDS = ("sqlite", "postgres")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the markers the parametrised fixtures put on their PostgreSQL/Redis runs."""
+    config.addinivalue_line("markers", "postgres: runs against the PostgreSQL service")
+    config.addinivalue_line("markers", "redis: runs against the Redis service")
+
+
+@contextmanager
+def temporary_postgres_database(server_url: str = POSTGRES_SERVER_URL) -> Iterator[str]:
+    """Create a PostgreSQL database with a random name, yield its URL, drop it afterwards."""
+    import psycopg
+    from sqlalchemy import make_url
+
+    server = make_url(server_url)
+    name = f"addon_test_{uuid.uuid4().hex[:12]}"
+    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def temporary_database(backend: str, directory: Path) -> Iterator[str]:
+    """An empty database URL on ``backend`` ("sqlite": a file in ``directory``; "postgres")."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / f'addon-{uuid.uuid4().hex[:8]}.db'}"
+    elif backend == "postgres":
+        with temporary_postgres_database() as url:
+            yield url
+    else:
+        raise ValueError(f"unknown database backend {backend!r}; expected one of {BACKENDS}")
+
+
+@pytest.fixture(params=[pytest.param(b, marks=getattr(pytest.mark, b)) for b in BACKENDS])
+def addon_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """An empty (not migrated) database, once per backend: SQLite and a throw-away PostgreSQL."""
+    with temporary_database(request.param, tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A random Redis key prefix; every key under it is deleted when the test ends."""
+    import redis
+
+    prefix = f"addon-test-{uuid.uuid4().hex[:10]}:"
+    yield prefix
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 @pytest.fixture
@@ -201,22 +274,28 @@ def serve_addon(
 
     ``create_app(config)`` gets ADDON_BASE_URL (its own URL), ADDON_TRUSTED_HOSTS (the
     emulator), a fresh migrated SQLite database and a secret key; extra keyword arguments are
-    added to that config.
+    added to that config. ``database_url=`` (e.g. the ``addon_database_url`` fixture) replaces
+    the SQLite database; it is migrated before the add-on serves.
     """
     from addon.extension import EXTENSION_KEY
     from addon.store import migrate
 
     started: list[LiveServer] = []
 
-    def factory(create_app: Callable[[dict[str, Any]], Any], **config: Any) -> LiveServer:
-        database = tmp_path_factory.mktemp("addon") / "addon.db"
+    def factory(
+        create_app: Callable[[dict[str, Any]], Any],
+        database_url: str | None = None,
+        **config: Any,
+    ) -> LiveServer:
+        if database_url is None:
+            database_url = f"sqlite:///{tmp_path_factory.mktemp('addon') / 'addon.db'}"
 
         def build(url: str) -> Any:
             app = create_app(
                 {
                     "ADDON_BASE_URL": url,
                     "ADDON_TRUSTED_HOSTS": emulator.host,
-                    "ADDON_DATABASE_URL": f"sqlite:///{database}",
+                    "ADDON_DATABASE_URL": database_url,
                     "ADDON_SECRET_KEY": "test-secret-key",
                     **config,
                 }
@@ -231,3 +310,6 @@ def serve_addon(
     yield factory
     for live in reversed(started):
         live.stop()
+        runtime = live.app.extensions.get(EXTENSION_KEY)
+        if runtime is not None:
+            runtime.close()  # pooled connections must go before a test database is dropped

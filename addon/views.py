@@ -11,9 +11,12 @@ import json
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, redirect, request
+from flask import Blueprint, Flask, Response, redirect, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from addon import auth, dispatch
+from addon import auth, dispatch, redact
+from addon.background import Job
+from addon.dedupe import first_delivery, refuse_replay
 from addon.errors import RequestError, error_response
 from addon.events import Event, EventError, parse_event
 from addon.extension import runtime
@@ -25,18 +28,54 @@ from addon.installs import (
     parse_install,
     uninstall,
 )
+from addon.once import once_store
 from addon.pages import Page
 from addon.webhooks import wanted
 
 log = logging.getLogger("addon.views")
 
 blueprint = Blueprint("addon", __name__, url_prefix="/addon")
+# JWTs travel in URLs; keep them out of access logs from the moment an app serves the add-on.
+blueprint.record_once(lambda _state: redact.install())
+
+
+@blueprint.before_request
+def limit_body() -> None:
+    """Apply ADDON_MAX_BODY to every add-on endpoint (Flask's default limit is None)."""
+    # One byte over the limit is let through so that _json_body can tell a chunked body that
+    # was cut at the limit (Werkzeug truncates those silently) from one that fits.
+    limit = runtime().settings.max_body
+    current = request.max_content_length
+    if limit and (current is None or current > limit + 1):
+        request.max_content_length = limit + 1
 
 
 @blueprint.errorhandler(413)
 def too_large(_exc: Exception) -> Response:
     """Bodies over ADDON_MAX_BODY (Flask's MAX_CONTENT_LENGTH)."""
     return error_response(413, "request body too large")
+
+
+def routing_error(exc: HTTPException) -> Response | HTTPException:
+    """Unknown paths and methods under /addon/ answer JSON; the app's own pages are untouched."""
+    prefix = blueprint.url_prefix or ""
+    if request.path == prefix or request.path.startswith(prefix + "/"):
+        response = error_response(exc.code or 404, exc.description or "not found")
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+    return exc
+
+
+def _json_routing_errors(app: Flask) -> None:
+    """Install ``routing_error`` for 404/405 unless the app already handles them itself."""
+    handlers = app.error_handler_spec[None]  # a defaultdict: reading creates the entry
+    for code in (404, 405):
+        if not handlers.get(code):
+            app.register_error_handler(code, routing_error)
+
+
+blueprint.record_once(lambda state: _json_routing_errors(state.app))
 
 
 @blueprint.get("/descriptor")
@@ -64,6 +103,7 @@ def installed() -> Response:
             http=rt.http,
             room_hooks=wanted(rt.addon.registry, rt.settings),
         )
+        rt.forget_installation(req.oauth_id)
     except RequestError as exc:
         log.warning("install refused: %s", exc.message)
         return error_response(exc.status, exc.message)
@@ -76,6 +116,7 @@ def uninstalled(oauth_id: str) -> Response:
     rt = runtime()
     try:
         uninstall(oauth_id, settings=rt.settings, store=rt.store, tokens=rt.tokens, http=rt.http)
+        rt.forget_installation(oauth_id)
     except InstallError as exc:
         return error_response(exc.status, exc.message)
     return Response(status=204)
@@ -94,6 +135,7 @@ def uninstalled_redirect() -> Any:
     try:
         oauth_id = oauth_id_from_installable(installable_url, rt.settings, rt.http)
         uninstall(oauth_id, settings=rt.settings, store=rt.store, tokens=rt.tokens, http=rt.http)
+        rt.forget_installation(oauth_id)
     except InstallError as exc:
         return error_response(exc.status, exc.message)
     return redirect(redirect_url, code=302)
@@ -109,19 +151,28 @@ def webhook(key: str) -> Response:
     try:
         payload = _json_body()
         installation, claims = auth.authenticate_webhook(
-            request, payload, rt.installation, rt.store.box.decrypt, rt.settings
+            request, payload, rt.installation, rt.decrypt_secret, rt.settings
         )
+        if claims is not None:
+            token = auth.find_jwt(request) or ""
+            refuse_replay(once_store(), installation.oauth_id, claims, token, rt.settings)
         event = parse_event(payload)
     except (auth.JWTError, RequestError) as exc:
         return error_response(exc.status, exc.message)
     except EventError as exc:
         return error_response(400, str(exc))
     if event.type != handler.event:
-        return error_response(
-            400, f"webhook {key!r} takes {handler.event} events, not {event.type}"
-        )
+        # HipChat sends a hook only its own event; anything else is ignored, not an error.
+        log.warning("webhook %r got a %s event; ignored", key, event.type[:64])
+        return Response(status=204)
     if _sender_mismatch(claims, event):
         return error_response(400, "the JWT's user does not match the event's sender")
+    if not first_delivery(once_store(), installation.oauth_id, event, rt.settings):
+        log.info("duplicate delivery to %r ignored (%s)", key, event)
+        return Response(status=204)
+    if handler.background:
+        rt.defer(Job(key=handler.key, oauth_id=installation.oauth_id, payload=payload))
+        return Response(status=204)
     event.bind(installation, lambda: rt.client_for(installation))
     reply = dispatch.run(handler, event)
     if reply is None:
@@ -154,7 +205,11 @@ def _json_body() -> Any:
     mimetype = request.mimetype or ""
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise RequestError(415, "the body must be application/json")
+    data = request.get_data(cache=True)
+    limit = runtime().settings.max_body
+    if limit and len(data) > limit:
+        raise RequestError(413, "request body too large")
     try:
-        return json.loads(request.get_data(cache=True))
+        return json.loads(data)
     except ValueError:
         raise RequestError(400, "the body is not valid JSON") from None

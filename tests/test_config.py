@@ -77,3 +77,16 @@ def test_bad_values_name_their_key(config, key, monkeypatch):
 def test_trusted_hosts(url, trusted):
     s = settings(ADDON_TRUSTED_HOSTS="api.hipchat.com,*.team.example.com,127.0.0.1:8080,[::1]:8080")
     assert s.is_trusted(url) is trusted
+
+
+def test_background_and_redis_settings(monkeypatch):
+    s = settings()
+    assert (s.background, s.background_workers, s.redis_url) == ("thread", 4, None)
+    monkeypatch.setenv("ADDON_BACKGROUND_WORKERS", "9")
+    s = settings(ADDON_REDIS_URL="redis://r:6379/1", ADDON_BACKGROUND="RQ", ADDON_RQ_QUEUE="jobs")
+    assert (s.background, s.background_workers, s.rq_queue) == ("rq", 9, "jobs")
+    assert s.redis_url == "redis://r:6379/1"
+    with pytest.raises(ConfigError, match="ADDON_BACKGROUND must be"):
+        settings(ADDON_BACKGROUND="celery")
+    with pytest.raises(ConfigError, match="needs ADDON_REDIS_URL"):
+        settings(ADDON_BACKGROUND="rq")

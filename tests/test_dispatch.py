@@ -98,3 +98,12 @@ def test_duplicate_keys_are_refused():
     registry.add("room_message", lambda e: None, key="same")
     with pytest.raises(RegistrationError, match="already used"):
         registry.add("room_enter", lambda e: None, key="same")
+
+
+def test_background_flag_is_kept_on_the_handler():
+    from addon.dispatch import Registry
+
+    registry = Registry()
+    handler = registry.add("room_enter", lambda event: None, key="later", background=True)
+    assert handler.background is True
+    assert registry.add("room_exit", lambda event: None, key="now").background is False

@@ -132,3 +132,19 @@ class RoomWebhook(Base):
 
     def __repr__(self) -> str:
         return f"<RoomWebhook {self.handler_key} room={self.room_id} id={self.webhook_id}>"
+
+
+class SeenKey(Base):
+    """A key seen once and refused again until ``expires_at``: replayed JWT ids, duplicate
+    webhook deliveries. ``kind`` names the use (``jti``, ``delivery``)."""
+
+    __tablename__ = "addon_seen_key"
+    __table_args__ = (Index(None, "expires_at"),)
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    oauth_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    expires_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"<SeenKey {self.kind} {self.oauth_id} {self.key} until={self.expires_at}>"

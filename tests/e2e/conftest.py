@@ -17,11 +17,12 @@ LOBBY = 1  # the seeded public room
 
 
 @pytest.fixture
-def deploybot(serve_addon: Callable[..., LiveServer]) -> LiveServer:
-    """The example add-on (wsgi.py), served and trusting this test's emulator."""
+def deploybot(serve_addon: Callable[..., LiveServer], addon_database_url: str) -> LiveServer:
+    """The example add-on (wsgi.py), served and trusting this test's emulator; once on SQLite
+    and once on PostgreSQL (``addon_database_url`` is parametrised over both)."""
     import wsgi
 
-    return serve_addon(wsgi.create_app)
+    return serve_addon(wsgi.create_app, database_url=addon_database_url)
 
 
 @pytest.fixture

@@ -38,8 +38,8 @@ def room_hooks(emulator) -> list[dict]:
     return list(emulator.client("admin_room").room(LOBBY).webhook().iter_all())
 
 
-def test_room_install_registers_the_hook_and_it_fires(emulator, serve_addon):
-    live = serve_addon(create_app)
+def test_room_install_registers_the_hook_and_it_fires(emulator, serve_addon, addon_database_url):
+    live = serve_addon(create_app, database_url=addon_database_url)
     installed = emulator.install(f"{live.url}/addon/descriptor", room=LOBBY)
     [row] = rows(live)
     assert row.room_id == LOBBY
@@ -57,8 +57,10 @@ def test_room_install_registers_the_hook_and_it_fires(emulator, serve_addon):
     assert rows(live) == []
 
 
-def test_webhooks_sync_recreates_a_deleted_hook_and_removes_strays(emulator, serve_addon):
-    live = serve_addon(create_app)
+def test_webhooks_sync_recreates_a_deleted_hook_and_removes_strays(
+    emulator, serve_addon, addon_database_url
+):
+    live = serve_addon(create_app, database_url=addon_database_url)
     emulator.install(f"{live.url}/addon/descriptor", room=LOBBY)
     [row] = rows(live)
     admin = emulator.client("admin_room")

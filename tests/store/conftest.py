@@ -18,10 +18,10 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def store(sqlite_url: str) -> Iterator[Store]:
-    """A migrated SQLite store."""
-    store = Store(sqlite_url, "test passphrase")
-    migrate.upgrade(sqlite_url)
+def store(addon_database_url: str) -> Iterator[Store]:
+    """A migrated store, once on SQLite and once on a throw-away PostgreSQL database."""
+    store = Store(addon_database_url, "test passphrase")
+    migrate.upgrade(addon_database_url)
     yield store
     store.dispose()
 

@@ -46,9 +46,17 @@ def test_store_creates_the_parent_directory_but_no_tables(tmp_path: Path) -> Non
         store.dispose()
 
 
-def test_sqlite_connections_enforce_foreign_keys(store: Store) -> None:
+def test_sqlite_connections_enforce_foreign_keys(sqlite_url: str) -> None:
+    store = Store(sqlite_url, "test passphrase")
+    migrate.upgrade(sqlite_url)
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    with pytest.raises(IntegrityError), store.session() as session:
+        session.add(_token(oauth_id="nobody"))
+    store.dispose()
+
+
+def test_foreign_keys_are_enforced(store: Store) -> None:
     with pytest.raises(IntegrityError), store.session() as session:
         session.add(_token(oauth_id="nobody"))
 
