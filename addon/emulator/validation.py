@@ -267,3 +267,11 @@ def mention_name(body: Mapping[str, Any], *, required: bool = False) -> str | No
         if not value or re.search(r"[\s@,]", value):
             raise ValidationError("Field 'mention_name' may not contain spaces, commas or '@'")
     return value
+
+
+def share_link(body: dict[str, Any], message_max: int) -> tuple[str, str | None]:
+    """The ``{"link", "message"?}`` body of a share-link call: an http(s) link and its text."""
+    link = text(body, "link", required=True, min_len=1, max_len=2048) or ""
+    if not link.lower().startswith(("http://", "https://")):
+        raise ValidationError("Field 'link' must be an http or https URL")
+    return link, text(body, "message", max_len=message_max)

@@ -70,10 +70,7 @@ def reply(ident: str) -> ResponseReturnValue:
 def share_link(ident: str) -> ResponseReturnValue:
     """POST /room/{room}/share/link ``{"link", "message"?}``: 204."""
     body = json_body(required=True)
-    link = v.text(body, "link", required=True, min_len=1, max_len=2048) or ""
-    if not link.lower().startswith(("http://", "https://")):
-        raise ValidationError("Field 'link' must be an http or https URL")
-    text = v.text(body, "message", max_len=v.ROOM_MESSAGE_MAX)
+    link, text = v.share_link(body, v.ROOM_MESSAGE_MAX)
     room = load_room(ident)
     flood_check(f"room:{room.id}")
     emulator().share_link(room, acting_user(), link, text)

@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, redirect
 from flask.typing import ResponseReturnValue
 
 from addon.emulator import validation as v
-from addon.emulator.exceptions import NotFoundError, ValidationError
+from addon.emulator.exceptions import NotFoundError
 from addon.emulator.state import Message
 from addon.emulator.views.rooms import decode_image
 from addon.emulator.web.auth import acting_user, current_auth, emulator, requires, shaper
@@ -88,10 +88,7 @@ def private_message(ident: str) -> ResponseReturnValue:
 def share_link(ident: str) -> ResponseReturnValue:
     """POST /user/{user}/share/link ``{"link", "message"?}``: 204 (stored as a private message)."""
     body = json_body(required=True)
-    link = v.text(body, "link", required=True, min_len=1, max_len=2048) or ""
-    if not link.lower().startswith(("http://", "https://")):
-        raise ValidationError("Field 'link' must be an http or https URL")
-    text = v.text(body, "message", max_len=v.NOTIFICATION_MAX)
+    link, text = v.share_link(body, v.NOTIFICATION_MAX)
     state = emulator()
     recipient = state.get_user(ident)
     flood_check(f"user:{recipient.id}")
