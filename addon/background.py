@@ -9,7 +9,7 @@
   ``ADDON_BACKGROUND_APP`` (``module:app`` or ``module:factory``) once per process.
 
 Each job runs inside ``app.app_context()`` with fresh database sessions; a reply the handler
-returns is sent through the room API (the webhook was answered long ago). A failing job is
+returns is sent through the outbox (the webhook was answered long ago). A failing job is
 logged with its installation, room and event ids and never takes the worker down.
 """
 
@@ -72,10 +72,11 @@ def perform_in_app(app: Flask, job: Job) -> None:
                 log.warning("background job dropped: installation is gone (%s)", job.ids())
                 return
             event = parse_event(job.payload)
-            event.bind(installation, lambda: rt.client_for(installation))
+            event.bind(installation, lambda: rt.client_for(installation), rt.reply_outbox())
             reply = dispatch.run(handler, event)
             if reply is not None:
                 event.reply(reply)
+                event.finish(ok=True)  # the returned reply goes through the outbox too
     except Exception:
         log.exception("background handler %r failed (%s)", job.key, job.ids())
 

@@ -1,4 +1,5 @@
-"""``flask addon ...``: the operator's commands (descriptor, database, installations, webhooks).
+"""``flask addon ...``: the operator's commands (descriptor, database, installations, webhooks,
+outbox).
 
 Each command prints one clear line on failure and exits non-zero, so scripts can rely on it.
 """
@@ -247,3 +248,36 @@ def secrets_rotate() -> None:
         f"re-encrypted {report.installations} installation secret(s) and "
         f"{report.tokens} token(s) under the first key"
     )
+
+
+@addon_cli.group("outbox")
+def outbox_group() -> None:
+    """Replies waiting in the durable outbox (``event.reply``)."""
+
+
+@outbox_group.command("status")
+@with_appcontext
+def outbox_status() -> None:
+    """One line: pending, delivered and failed replies, and the oldest pending reply's age."""
+    click.echo(runtime().outbox.status().line())
+
+
+@outbox_group.command("flush")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for back-off and rate windows.",
+)
+@with_appcontext
+def outbox_flush(timeout: float) -> None:
+    """Deliver every pending reply now; exit 1 if some are still pending after ``--timeout``."""
+    sender = runtime().outbox
+    remaining = sender.flush(timeout)
+    if remaining:
+        raise click.ClickException(
+            f"{remaining} repl{'y' if remaining == 1 else 'ies'} still pending after "
+            f"{timeout:g} s; see `flask addon outbox status`"
+        )
+    click.echo(sender.status().line())

@@ -42,6 +42,15 @@ class Settings:
     rq_queue: str = "addon"
     dedupe_ttl: int = 3600
     dedupe_body_ttl: int = 60
+    outbox_enabled: bool = False
+    outbox_poll: float = 1.0
+    outbox_max_attempts: int = 10
+    outbox_backoff: float = 1.0
+    outbox_backoff_max: float = 300.0
+    flood_limit: int = 30
+    flood_window: float = 60.0
+    rate_limit: int = 500
+    rate_window: float = 300.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
@@ -185,6 +194,15 @@ def load_settings(config: Mapping[str, Any], instance_path: str | Path) -> Setti
         redis_url=redis_url,
         dedupe_ttl=number("ADDON_DEDUPE_TTL", 3600),
         dedupe_body_ttl=number("ADDON_DEDUPE_BODY_TTL", 60),
+        outbox_enabled=_as_bool("ADDON_OUTBOX", _raw(config, "ADDON_OUTBOX") or False),
+        outbox_poll=number("ADDON_OUTBOX_POLL", 1.0, float),
+        outbox_max_attempts=max(1, number("ADDON_OUTBOX_MAX_ATTEMPTS", 10)),
+        outbox_backoff=number("ADDON_OUTBOX_BACKOFF", 1.0, float),
+        outbox_backoff_max=number("ADDON_OUTBOX_BACKOFF_MAX", 300.0, float),
+        flood_limit=max(1, number("ADDON_FLOOD_LIMIT", 30)),
+        flood_window=number("ADDON_FLOOD_WINDOW", 60.0, float),
+        rate_limit=max(1, number("ADDON_RATE_LIMIT", 500)),
+        rate_window=number("ADDON_RATE_WINDOW", 300.0, float),
         redis_prefix=str(_raw(config, "ADDON_REDIS_PREFIX") or "addon:"),
         background=background,
         background_workers=max(1, number("ADDON_BACKGROUND_WORKERS", 4)),

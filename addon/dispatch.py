@@ -136,6 +136,8 @@ def run(handler: Handler, event: Event) -> Notification | None:
 
     A handler that raises is logged with the installation, room and event ids and yields no
     reply: HipChat still gets a 2xx, since retrying would not help and HipChat did nothing wrong.
+    The handler's session (``event.session``) is committed after it returns, with the replies
+    it queued, which are then delivered; if it raises, both are rolled back.
     A message the pattern does not match is skipped.
     """
     matched = handler.matches(event)
@@ -147,7 +149,15 @@ def run(handler: Handler, event: Event) -> Notification | None:
         value = handler.func(event)
         reply = as_notification(value)
     except Exception:
+        event.finish(ok=False)  # its database work and its replies are rolled back
         log.exception("handler %s failed (%s)", handler.label, event_ids(event))
+        return None
+    try:
+        event.finish(ok=True)  # commit, then send the replies it queued (addon.outbox)
+    except Exception:
+        log.exception(
+            "handler %s: its work could not be committed (%s)", handler.label, event_ids(event)
+        )
         return None
     log.info("handler %s ran (%s) reply=%s", handler.label, event_ids(event), reply is not None)
     return reply

@@ -17,8 +17,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from addon.replies import Card, Notification, NotificationError, as_notification
 
 if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy.orm import Session
+
     from addon.hipchat import HipChat
-    from addon.store import Installation
+    from addon.outbox import Sender
+    from addon.store import Installation, OutboxMessage
 
 
 _INTEGER = re.compile(r"-?[0-9]{1,19}")
@@ -201,12 +204,49 @@ class Event:
         self.match: re.Match[str] | None = None
         self._client_factory: Callable[[], HipChat] | None = None
         self._client: HipChat | None = None
+        self._outbox: Sender | None = None
+        self._session: Session | None = None
+        self._replies: list[OutboxMessage] = []
 
-    def bind(self, installation: Installation, client_factory: Callable[[], HipChat]) -> None:
-        """Attach the installation the event belongs to and a factory for its API client."""
+    def bind(
+        self,
+        installation: Installation,
+        client_factory: Callable[[], HipChat],
+        outbox: Sender | None = None,
+    ) -> None:
+        """Attach the installation the event belongs to, a factory for its API client and the
+        app's outbox (without one, ``reply`` calls the API directly)."""
         self.installation = installation
         self._client_factory = client_factory
         self._client = None
+        self._outbox = outbox
+
+    @property
+    def session(self) -> Session:
+        """The handler's database session, opened on first use; the framework commits it after
+        the handler returns (with the replies) and rolls it back if the handler raises."""
+        if self._outbox is None:
+            raise RuntimeError("event is not bound to an add-on; no database session available")
+        if self._session is None:
+            self._session = self._outbox.session()
+        return self._session
+
+    def finish(self, ok: bool = True) -> None:
+        """End the handler's transaction: commit and deliver its replies at once (``ok``), or
+        roll back so nothing is stored or sent. Called by the framework; a no-op when unused."""
+        session, self._session = self._session, None
+        replies, self._replies = self._replies, []
+        if session is None:
+            return
+        try:
+            if ok:
+                session.commit()
+            else:
+                session.rollback()
+        finally:
+            session.close()
+        if ok and replies and self._outbox is not None:
+            self._outbox.deliver_now(replies)
 
     @property
     def client(self) -> HipChat:
@@ -218,7 +258,8 @@ class Event:
         return self._client
 
     def reply(self, value: str | Notification | Card, **options: Any) -> None:
-        """Post a notification to the event's room through the REST API.
+        """Post a notification to the event's room: through the outbox when the event is bound
+        to an add-on (sent after the handler's transaction commits), else through the REST API.
 
         ``value`` is coerced as :func:`addon.replies.as_notification` does (a str is sent as
         text); ``options`` override Notification fields, e.g. ``color="green"``.
@@ -230,6 +271,12 @@ class Event:
             notification = notification.replace(**options)
         if self.room is None or self.room.id is None:
             raise RuntimeError(f"a {self.type} event has no room to reply to")
+        if self._outbox is not None and self.installation is not None:
+            row = self._outbox.enqueue(
+                self.session, self.installation.oauth_id, self.room.id, notification.to_json()
+            )
+            self._replies.append(row)
+            return
         self.client.room(self.room.id).send(notification.message, **notification.send_kwargs())
 
     def __repr__(self) -> str:

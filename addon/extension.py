@@ -8,19 +8,23 @@ connections). One ``Addon`` may serve several apps, as Flask extensions do.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import requests
 from flask import Flask, current_app
+from sqlalchemy import bindparam, select
 
 from addon import descriptor as descriptors
 from addon.background import Job, RqRunner, Runner, ThreadRunner
 from addon.config import Settings, load_settings
 from addon.dispatch import HandlerFunc, Registry
 from addon.hipchat import HipChat
+from addon.outbox import Sender
 from addon.store import Installation, Store
 from addon.store.redis_cache import RedisTokenCache
 from addon.tokens import TokenManager
@@ -31,9 +35,63 @@ EXTENSION_KEY = "addon"
 INSTALLATION_TTL = 10.0
 #: Seconds a decrypted secret is kept; entries per cache.
 SECRET_TTL = 3600.0
-CACHE_SIZE = 1024
+#: Installations cached per process: 10,000 fit (under 1 KiB each with their secret).
+CACHE_SIZE = 16384
+SECRET_CACHE_SIZE = 1024
 
 ConfigureFunc = Callable[..., Any]
+
+
+_SELECT_INSTALLATION = select(Installation.__table__).where(
+    Installation.__table__.c.oauth_id == bindparam("oauth_id")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InstallationRecord:
+    """An installation row as plain immutable data, for the in-process cache: a fraction of a
+    detached ORM object's memory, and safe to share between threads. Read-only look-alike of
+    ``Installation`` (same attributes, ``scope_list`` and ``is_global``)."""
+
+    oauth_id: str
+    oauth_secret_encrypted: str
+    group_id: int
+    group_name: str | None
+    room_id: int | None
+    capabilities_url: str
+    token_url: str
+    api_url: str
+    scopes: str
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> InstallationRecord:
+        """Copy ``row`` (ORM object or Core row); text most installations share (URLs, scopes,
+        group) is kept once."""
+        return cls(
+            oauth_id=row.oauth_id,
+            oauth_secret_encrypted=row.oauth_secret_encrypted,
+            group_id=row.group_id,
+            group_name=None if row.group_name is None else sys.intern(row.group_name),
+            room_id=row.room_id,
+            capabilities_url=sys.intern(row.capabilities_url),
+            token_url=sys.intern(row.token_url),
+            api_url=sys.intern(row.api_url),
+            scopes=sys.intern(row.scopes or ""),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @property
+    def scope_list(self) -> list[str]:
+        """The granted scopes as a list, in stored order."""
+        return self.scopes.split() if self.scopes else []
+
+    @property
+    def is_global(self) -> bool:
+        """True for a group-wide installation, False for one installed into a single room."""
+        return self.room_id is None
 
 
 @dataclass
@@ -46,17 +104,19 @@ class Runtime:
     tokens: TokenManager
     http: requests.Session
     _runner: Runner | None = field(default=None, repr=False)
+    _outbox: Sender | None = field(default=None, repr=False)
     _descriptor_json: bytes | None = field(default=None, repr=False)
     _generation: int = field(default=-1, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    #: Installations by oauth_id, for INSTALLATION_TTL seconds (per process: the time to live
-    #: bounds how long another worker may still accept an installation after its uninstall).
-    _installations: TTLCache[str, Installation] = field(
+    #: Installations and their secrets in clear by oauth_id, for INSTALLATION_TTL seconds (per
+    #: process: the time to live bounds how long another worker may still accept an
+    #: installation after its uninstall). One entry per installation keeps 10,000 in ~6 MiB.
+    _installations: TTLCache[str, tuple[InstallationRecord, str]] = field(
         default_factory=lambda: TTLCache(INSTALLATION_TTL, CACHE_SIZE), repr=False
     )
-    #: Decrypted OAuth secrets by their ciphertext (a reinstall stores a new ciphertext).
+    #: Decrypted OAuth secrets by their ciphertext, for ``decrypt_secret``'s other callers.
     _secrets: TTLCache[str, str] = field(
-        default_factory=lambda: TTLCache(SECRET_TTL, CACHE_SIZE), repr=False
+        default_factory=lambda: TTLCache(SECRET_TTL, SECRET_CACHE_SIZE), repr=False
     )
 
     def descriptor(self) -> dict[str, Any]:
@@ -88,6 +148,27 @@ class Runtime:
                     self._runner = ThreadRunner(self.settings.background_workers)
             return self._runner
 
+    @property
+    def outbox(self) -> Sender:
+        """The reply outbox's sender (its poller thread starts on first delivery)."""
+        with self._lock:
+            if self._outbox is None:
+                self._outbox = Sender(self.store, self._outbox_client, self.settings)
+            return self._outbox
+
+    def reply_outbox(self) -> Sender | None:
+        """The outbox replies go through, or None to send them directly (ADDON_OUTBOX off)."""
+        return self.outbox if self.settings.outbox_enabled else None
+
+    def _outbox_client(self, oauth_id: str) -> HipChat | None:
+        """A client for the outbox: the installation's token, no retries of its own."""
+        installation = self.installation(oauth_id)
+        if installation is None:
+            return None
+        client = self.client_for(installation)
+        client.max_retries = 0  # the outbox owns retries, back-off and rate windows
+        return client
+
     def defer(self, job: Job) -> None:
         """Hand ``job`` to the background runner (returns at once)."""
         self.background.submit(current_app._get_current_object(), job)  # type: ignore[attr-defined]
@@ -96,21 +177,54 @@ class Runtime:
         """Finish background jobs, close pooled database and HTTP connections (at shutdown)."""
         with self._lock:
             runner, self._runner = self._runner, None
+            outbox, self._outbox = self._outbox, None
         if isinstance(runner, ThreadRunner):
             runner.shutdown(wait=True)
+        if outbox is not None:
+            outbox.stop()
         self.store.dispose()
         self.http.close()
 
-    def installation(self, oauth_id: str) -> Installation | None:
+    def installation(self, oauth_id: str) -> InstallationRecord | None:
         """The stored installation with ``oauth_id``, or None (cached briefly when found)."""
+        entry = self._installation_entry(oauth_id)
+        return None if entry is None else entry[0]
+
+    def webhook_auth(
+        self,
+    ) -> tuple[Callable[[str], InstallationRecord | None], Callable[[str], str]]:
+        """A ``lookup`` and a ``decrypt`` for one request's ``auth`` call: the decrypt answers
+        with the secret cached beside the installation the lookup just found."""
+        found: list[tuple[InstallationRecord, str]] = []
+
+        def lookup(oauth_id: str) -> InstallationRecord | None:
+            entry = self._installation_entry(oauth_id)
+            if entry is None:
+                return None
+            found.append(entry)
+            return entry[0]
+
+        def decrypt(ciphertext: str) -> str:
+            for record, secret in found:
+                if record.oauth_secret_encrypted == ciphertext:
+                    return secret
+            return self.decrypt_secret(ciphertext)
+
+        return lookup, decrypt
+
+    def _installation_entry(self, oauth_id: str) -> tuple[InstallationRecord, str] | None:
+        """(installation, its secret in clear) from the cache, else from the database."""
         cached = self._installations.get(oauth_id)
         if cached is not None:
             return cached
-        with self.store.session() as session:
-            found = session.get(Installation, oauth_id)
-        if found is not None:
-            self._installations.put(oauth_id, found)
-        return found
+        with self.store.engine.connect() as connection:  # Core: no ORM identity map or state
+            row = connection.execute(_SELECT_INSTALLATION, {"oauth_id": oauth_id}).first()
+        if row is None:
+            return None
+        record = InstallationRecord.from_row(row)
+        entry = (record, self.store.box.decrypt(record.oauth_secret_encrypted))
+        self._installations.put(oauth_id, entry)
+        return entry
 
     def forget_installation(self, oauth_id: str) -> None:
         """Drop this process's cached copy of an installation (after install or uninstall)."""
@@ -125,7 +239,7 @@ class Runtime:
         return secret
 
     def client_for(
-        self, installation: Installation, scopes: Iterable[str] | None = None
+        self, installation: Installation | InstallationRecord, scopes: Iterable[str] | None = None
     ) -> HipChat:
         """A client bound to ``installation``'s API with a valid token for ``scopes``."""
         return HipChat(

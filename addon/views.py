@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from addon import auth, dispatch, redact
 from addon.background import Job
-from addon.dedupe import first_delivery, refuse_replay
+from addon.dedupe import claim_webhook, refuse_replay
 from addon.errors import RequestError, error_response
 from addon.events import Event, EventError, parse_event
 from addon.extension import runtime
@@ -150,30 +150,36 @@ def webhook(key: str) -> Response:
         return error_response(404, f"no webhook handler with key {key!r}")
     try:
         payload = _json_body()
+        lookup, decrypt = rt.webhook_auth()
         installation, claims = auth.authenticate_webhook(
-            request, payload, rt.installation, rt.decrypt_secret, rt.settings
+            request, payload, lookup, decrypt, rt.settings
         )
-        if claims is not None:
-            token = auth.find_jwt(request) or ""
-            refuse_replay(once_store(), installation.oauth_id, claims, token, rt.settings)
-        event = parse_event(payload)
+        once = once_store()
+
+        def token() -> str:  # read again only for a JWT without a jti
+            return auth.find_jwt(request) or ""
+
+        try:
+            event = parse_event(payload)
+            refusal = _refusal(key, handler.event, claims, event)
+        except EventError as exc:
+            refusal = error_response(400, str(exc))
+        if refusal is not None:
+            # No handler runs, but the JWT is used up all the same (a replay is still a 401).
+            if claims is not None:
+                refuse_replay(once, installation.oauth_id, claims, token, rt.settings)
+            return refusal
+        # The JWT's id and the delivery's key in one transaction (401 on replay).
+        fresh = claim_webhook(once, installation.oauth_id, claims, token, event, rt.settings)
     except (auth.JWTError, RequestError) as exc:
         return error_response(exc.status, exc.message)
-    except EventError as exc:
-        return error_response(400, str(exc))
-    if event.type != handler.event:
-        # HipChat sends a hook only its own event; anything else is ignored, not an error.
-        log.warning("webhook %r got a %s event; ignored", key, event.type[:64])
-        return Response(status=204)
-    if _sender_mismatch(claims, event):
-        return error_response(400, "the JWT's user does not match the event's sender")
-    if not first_delivery(once_store(), installation.oauth_id, event, rt.settings):
+    if not fresh:
         log.info("duplicate delivery to %r ignored (%s)", key, event)
         return Response(status=204)
     if handler.background:
         rt.defer(Job(key=handler.key, oauth_id=installation.oauth_id, payload=payload))
         return Response(status=204)
-    event.bind(installation, lambda: rt.client_for(installation))
+    event.bind(installation, lambda: rt.client_for(installation), rt.reply_outbox())
     reply = dispatch.run(handler, event)
     if reply is None:
         return Response(status=204)
@@ -191,6 +197,19 @@ def configure() -> Any:
     except auth.JWTError as exc:
         return error_response(exc.status, exc.message)
     return rt.addon.configure_func(page)
+
+
+def _refusal(
+    key: str, event_type: str, claims: auth.Claims | None, event: Event
+) -> Response | None:
+    """The answer to a webhook whose handler must not run (wrong event, wrong sender), else None."""
+    if event.type != event_type:
+        # HipChat sends a hook only its own event; anything else is ignored, not an error.
+        log.warning("webhook %r got a %s event; ignored", key, event.type[:64])
+        return Response(status=204)
+    if _sender_mismatch(claims, event):
+        return error_response(400, "the JWT's user does not match the event's sender")
+    return None
 
 
 def _sender_mismatch(claims: auth.Claims | None, event: Event) -> bool:

@@ -16,7 +16,13 @@ import addon
 from addon.store import Base, Store, make_engine, migrate
 from tests.store.postgres import temporary_database
 
-TABLES = {"addon_installation", "addon_token", "addon_room_webhook", "addon_seen_key"}
+TABLES = {
+    "addon_installation",
+    "addon_token",
+    "addon_room_webhook",
+    "addon_seen_key",
+    "addon_outbox",
+}
 
 
 def _diff(url: str, metadata: MetaData = Base.metadata) -> list[object]:
@@ -60,7 +66,7 @@ def _full_cycle(url: str) -> None:
     assert not migrate.is_current(url)
 
     migrate.upgrade(url)
-    assert migrate.current_revision(url) == migrate.head_revision() == "0002"
+    assert migrate.current_revision(url) == migrate.head_revision() == "0003"
     assert migrate.is_current(url)
     assert _tables(url) == TABLES | {migrate.VERSION_TABLE}
     assert _diff(url) == []

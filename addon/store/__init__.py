@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from addon.store.database import Store, make_engine, normalise_url
-from addon.store.models import Base, Installation, RoomWebhook, Token, scope_key
+from addon.store.models import Base, Installation, OutboxMessage, RoomWebhook, Token, scope_key
 from addon.store.secrets import SecretBox, SecretError
 
 __all__ = [
     "Base",
     "Installation",
+    "OutboxMessage",
     "RoomWebhook",
     "SecretBox",
     "SecretError",

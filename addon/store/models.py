@@ -148,3 +148,33 @@ class SeenKey(Base):
 
     def __repr__(self) -> str:
         return f"<SeenKey {self.kind} {self.oauth_id} {self.key} until={self.expires_at}>"
+
+
+class OutboxMessage(Base):
+    """A reply waiting to be (or already) sent to a room: the durable outbox of ``event.reply``.
+
+    Written in the handler's transaction; ``addon.outbox.Sender`` claims a row (``claimed_until``
+    is a lease), sends ``body`` (the §6.3.1 notification JSON) and sets ``delivered_at`` once.
+    A row that can never be sent gets ``failed_at`` and ``last_error``.
+    """
+
+    __tablename__ = "addon_outbox"
+    __table_args__ = (Index(None, "delivered_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    oauth_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("addon_installation.oauth_id", ondelete="CASCADE"), index=True
+    )
+    room_id: Mapped[int] = mapped_column(BigInteger)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_until: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        state = "delivered" if self.delivered_at else "failed" if self.failed_at else "pending"
+        return f"<OutboxMessage {self.id} room={self.room_id} {state} attempts={self.attempts}>"

@@ -65,6 +65,9 @@ def gunicorn_bot(
             "ADDON_TRUSTED_HOSTS": busy_emulator.host,
             "ADDON_DATABASE_URL": database_url,
             "ADDON_SECRET_KEY": "gunicorn-test-key",
+            # The emulator's limits are lifted; the outbox's own limiter must be too.
+            "ADDON_FLOOD_LIMIT": "100000",
+            "ADDON_RATE_LIMIT": "100000",
             "GUNICORN_BIND": f"127.0.0.1:{port}",
             "GUNICORN_WORKERS": "4",
             "GUNICORN_GRACEFUL_TIMEOUT": "3",

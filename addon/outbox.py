@@ -1,0 +1,452 @@
+"""The reply outbox: ``event.reply`` writes a row, the ``Sender`` delivers it exactly once.
+
+A reply is an ``OutboxMessage`` committed with the handler's own work, so a handler that raises
+sends nothing and a reply that was committed is not lost when HipChat misbehaves. The framework
+delivers an event's rows right after its commit (before the webhook is answered); rows that could
+not go at once are retried by a daemon thread per app (``ADDON_OUTBOX_POLL``) or by
+``flask addon outbox flush``.
+
+Delivery claims each row with a compare-and-set lease (``claimed_until``), so two workers never
+send one row; a room's rows go oldest first, a row never overtakes an older pending one of its
+room. Flood control (``ADDON_FLOOD_*`` per room) and the rate limit (``ADDON_RATE_*`` per token)
+are kept by a per-process limiter and by the limit headers HipChat returns: a row that would
+exceed them waits (``next_attempt_at``) instead of provoking a 429. 429/5xx/transport errors are
+retried with exponential back-off and jitter up to ``ADDON_OUTBOX_MAX_ATTEMPTS``; other 4xx fail
+the row at once (``failed_at``, ``last_error``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from addon.config import Settings
+from addon.hipchat import HipChat, HipChatError, TooManyRequestsError, TransportError
+from addon.hipchat.retry import server_hint
+from addon.limiter import Limiter
+from addon.replies import Notification
+from addon.store import OutboxMessage, Store
+from addon.store.types import utcnow
+
+log = logging.getLogger("addon.outbox")
+
+#: Seconds a claim lasts beyond the HTTP timeout: a crashed sender's rows are retried after it.
+LEASE_MARGIN = 30.0
+#: Rows looked at per pass; sends per in-request delivery.
+BATCH = 100
+#: Seconds an in-request sender keeps sending other requests' rows of its room after its own.
+LINGER = 0.5
+
+M = OutboxMessage
+PENDING = and_(M.delivered_at.is_(None), M.failed_at.is_(None))
+
+
+@dataclass(frozen=True)
+class Status:
+    """What ``flask addon outbox status`` prints: row counts and the oldest pending row's age."""
+
+    pending: int
+    delivered: int
+    failed: int
+    oldest_pending_age: float | None
+
+    def line(self) -> str:
+        """``pending 3  delivered 200  failed 0  oldest pending 4.2s``."""
+        age = "-" if self.oldest_pending_age is None else f"{self.oldest_pending_age:.1f}s"
+        return (
+            f"pending {self.pending}  delivered {self.delivered}  failed {self.failed}  "
+            f"oldest pending {age}"
+        )
+
+
+def enqueue(session: Session, oauth_id: str, room_id: int, body: dict[str, Any]) -> OutboxMessage:
+    """Add a reply (a §6.3.1 notification body) to ``session``; it goes out after the commit."""
+    Notification.from_json(body)  # refuse what could never be sent, while the handler runs
+    row = OutboxMessage(
+        oauth_id=oauth_id, room_id=room_id, body=json.dumps(body), attempts=0, created_at=utcnow()
+    )
+    row.next_attempt_at = row.created_at
+    session.add(row)
+    return row
+
+
+class Sender:
+    """Delivers outbox rows of one app; shared by its request threads and its poller thread."""
+
+    def __init__(
+        self, store: Store, client_for: Callable[[str], HipChat | None], settings: Settings
+    ) -> None:
+        self.store = store
+        self.client_for = client_for
+        self.settings = settings
+        self.limiter = Limiter()
+        #: sent, retried, failed, throttled (429 seen), deferred (held back by the limiter).
+        self.counts: Counter[str] = Counter()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._guard = threading.Lock()
+        self._room_locks: dict[tuple[str, int], threading.Lock] = {}
+
+    # -- the handler's side ----------------------------------------------------------------------
+
+    def session(self) -> Session:
+        """A new session on the add-on's database (the handler's transaction)."""
+        return Session(self.store.engine, expire_on_commit=False)
+
+    def enqueue(
+        self, session: Session, oauth_id: str, room_id: int, body: dict[str, Any]
+    ) -> OutboxMessage:
+        """See :func:`enqueue`."""
+        return enqueue(session, oauth_id, room_id, body)
+
+    def deliver_now(self, rows: Iterable[OutboxMessage]) -> None:
+        """Deliver just-committed ``rows`` before returning (their rooms' older rows first);
+        waits while another sender is busy in those rooms, at most ADDON_HTTP_TIMEOUT; rows
+        held back by back-off or flood control are left to the poller. Never raises."""
+        rows = list(rows)
+        rooms = {(row.oauth_id, row.room_id) for row in rows}
+        ids = {row.id for row in rows}
+        deadline = time.monotonic() + self.settings.http_timeout
+        # Threads of this process queue on a per-room lock instead of polling the database;
+        # the holder sends every due row of the room, so a waiter often finds its rows sent.
+        locks = [self._room_lock(room) for room in sorted(rooms)]
+        taken: list[threading.Lock] = []
+        try:
+            for lock in locks:
+                if not lock.acquire(timeout=max(deadline - time.monotonic(), 0.0)):
+                    return
+                taken.append(lock)
+            self._deliver_waiting(rooms, ids, deadline)
+        except Exception:
+            log.exception("outbox delivery failed; the poller will retry")
+        finally:
+            for lock in reversed(taken):
+                lock.release()
+            self.ensure_started()
+            self._wake.set()
+
+    def _deliver_waiting(self, rooms: set[tuple[str, int]], ids: set[int], deadline: float) -> None:
+        """Send ``rooms``' due rows until ``ids`` are done, waiting out other processes."""
+        pause = 0.002
+        while True:
+            mine, held = self._progress(rooms, ids)
+            if not held:
+                self.deliver(rooms, until=ids)
+                mine, held = self._progress(rooms, ids)
+                if mine and not held and not self._due_heads(rooms):
+                    return  # nothing can move now: back-off or flood control
+            if not mine or time.monotonic() > deadline:
+                return
+            time.sleep(pause)
+            pause = min(pause * 2, 0.02)
+
+    def _room_lock(self, room: tuple[str, int]) -> threading.Lock:
+        with self._guard:
+            lock = self._room_locks.get(room)
+            if lock is None:
+                if len(self._room_locks) > 10_000:
+                    self._room_locks.clear()  # only a queueing aid: losing one is harmless
+                lock = self._room_locks[room] = threading.Lock()
+            return lock
+
+    # -- delivery --------------------------------------------------------------------------------
+
+    def deliver(
+        self,
+        rooms: set[tuple[str, int]] | None = None,
+        budget: int = 1000,
+        until: set[int] | None = None,
+    ) -> int:
+        """Send every due row (of ``rooms``, else all), each room in order; returns sends.
+        With ``until``, stop once those rows are done and LINGER seconds have passed (the rest is
+        another sender's turn; lingering saves a hand-over per row when a room is busy)."""
+        sent = 0
+        done: set[int] = set()
+        started = time.monotonic()
+        while sent < budget:
+            heads = self._due_heads(rooms)
+            if not heads:
+                break
+            progressed = False
+            for row in heads:
+                outcome = self._attempt(row)
+                if outcome == "sent":
+                    sent += 1
+                if outcome in ("sent", "failed"):
+                    progressed = True
+                    done.add(row.id)
+            if not progressed:
+                break
+            if until and until <= done and time.monotonic() - started > LINGER:
+                break
+        return sent
+
+    def _progress(self, rooms: set[tuple[str, int]], ids: set[int]) -> tuple[int, int]:
+        """How many of ``ids`` are still pending, and how many rows of ``rooms`` another sender
+        holds right now (one round trip)."""
+        now = utcnow()
+        in_rooms = or_(*(and_(M.oauth_id == oauth, M.room_id == room) for oauth, room in rooms))
+        mine = select(func.count(M.id)).where(M.id.in_(ids), PENDING).scalar_subquery()
+        held = (
+            select(func.count(M.id))
+            .where(in_rooms, PENDING, M.claimed_until > now)
+            .scalar_subquery()
+        )
+        with self.store.session() as session:
+            row = session.execute(select(mine, held)).one()
+        return int(row[0] or 0), int(row[1] or 0)
+
+    def _due_heads(self, rooms: set[tuple[str, int]] | None) -> list[OutboxMessage]:
+        """The oldest pending row of each room, when it is due and not claimed by anyone."""
+        now = utcnow()
+        heads = select(func.min(M.id)).where(PENDING).group_by(M.oauth_id, M.room_id)
+        query = select(M).where(
+            M.id.in_(heads),
+            M.next_attempt_at <= now,
+            or_(M.claimed_until.is_(None), M.claimed_until < now),
+        )
+        if rooms:
+            query = query.where(
+                or_(*(and_(M.oauth_id == oauth, M.room_id == room) for oauth, room in rooms))
+            )
+        with self.store.session() as session:
+            return list(session.scalars(query.order_by(M.id).limit(BATCH)))
+
+    def _update(self, row_id: int, *conditions: Any, **values: Any) -> bool:
+        """``UPDATE addon_outbox SET values WHERE id = row_id AND conditions``; True if it hit."""
+        with self.store.session() as session:
+            result = session.execute(update(M).where(M.id == row_id, *conditions).values(**values))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def claim(self, row_id: int) -> bool:
+        """Take the lease on a pending row; False when another sender holds it or it is done."""
+        now = utcnow()
+        lease = timedelta(seconds=self.settings.http_timeout + LEASE_MARGIN)
+        return self._update(
+            row_id,
+            PENDING,
+            or_(M.claimed_until.is_(None), M.claimed_until < now),
+            claimed_until=now + lease,
+        )
+
+    def _attempt(self, row: OutboxMessage) -> str:
+        """Claim, rate-check and send one row: sent, failed, retry, wait or taken."""
+        if not self.claim(row.id):
+            return "taken"
+        settings = self.settings
+        wait = self.limiter.acquire(
+            [
+                (("room", row.oauth_id, row.room_id), settings.flood_limit, settings.flood_window),
+                (("token", row.oauth_id), settings.rate_limit, settings.rate_window),
+            ]
+        )
+        if wait > 0:
+            self.counts["deferred"] += 1
+            self._release(row, next_in=wait)
+            return "wait"
+        try:
+            client = self.client_for(row.oauth_id)
+            if client is None:
+                return self._fail(row, "the installation is gone")
+            notification = Notification.from_json(json.loads(row.body))
+            response = client.room(row.room_id).send(
+                notification.message, **notification.send_kwargs()
+            )
+        except TooManyRequestsError as exc:
+            self.counts["throttled"] += 1
+            return self._retry(row, exc, self._hint(row, exc))
+        except TransportError as exc:
+            return self._retry(row, exc, None)
+        except HipChatError as exc:
+            if exc.status is not None and exc.status < 500:
+                return self._fail(row, str(exc))
+            return self._retry(row, exc, self._hint(row, exc))
+        except Exception as exc:  # token minting, a bad row...: retried, then given up
+            log.warning("outbox row %s: %s: %s", row.id, type(exc).__name__, exc)
+            return self._retry(row, exc, None)
+        self._note_windows(row, response)
+        marked = self._update(
+            row.id,
+            M.delivered_at.is_(None),
+            delivered_at=utcnow(),
+            claimed_until=None,
+            attempts=M.attempts + 1,
+            last_error=None,
+        )
+        if marked:
+            self.counts["sent"] += 1
+        return "sent"
+
+    def _hint(self, row: OutboxMessage, exc: HipChatError) -> float | None:
+        """The server's requested wait from the error's response; blocks the exhausted window."""
+        if exc.response is None:
+            return None
+        hint = server_hint(exc.response, time.time())
+        if hint is not None and exc.status == 429:
+            flood = exc.response.flood_remaining == 0
+            key = ("room", row.oauth_id, row.room_id) if flood else ("token", row.oauth_id)
+            self.limiter.block(key, max(hint, 0.0))
+        return hint
+
+    def _note_windows(self, row: OutboxMessage, response: Any) -> None:
+        """Honour a success's limit headers: an exhausted window blocks until its reset."""
+        now = time.time()
+        if response.flood_remaining == 0 and response.flood_reset is not None:
+            self.limiter.block(("room", row.oauth_id, row.room_id), response.flood_reset - now)
+        if response.rate_remaining == 0 and response.rate_reset is not None:
+            self.limiter.block(("token", row.oauth_id), response.rate_reset - now)
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds before retry ``attempts``: exponential, capped, with jitter (50-100 %)."""
+        base = min(
+            self.settings.outbox_backoff * 2 ** max(attempts - 1, 0),
+            self.settings.outbox_backoff_max,
+        )
+        return base * random.uniform(0.5, 1.0)
+
+    def _release(self, row: OutboxMessage, *, next_in: float, **values: Any) -> None:
+        self._update(
+            row.id,
+            M.delivered_at.is_(None),
+            claimed_until=None,
+            next_attempt_at=utcnow() + timedelta(seconds=max(next_in, 0.0)),
+            **values,
+        )
+
+    def _retry(self, row: OutboxMessage, exc: BaseException, hint: float | None) -> str:
+        attempts = row.attempts + 1
+        error = _describe(exc)
+        if attempts >= self.settings.outbox_max_attempts:
+            log.error(
+                "outbox row %s (installation=%s room=%s) given up after %d attempts: %s",
+                row.id,
+                row.oauth_id,
+                row.room_id,
+                attempts,
+                error,
+            )
+            return self._fail(row, error, attempts=attempts)
+        self.counts["retried"] += 1
+        wait = max(hint or 0.0, self.backoff(attempts))
+        self._release(row, next_in=wait, attempts=attempts, last_error=error)
+        return "retry"
+
+    def _fail(self, row: OutboxMessage, error: str, *, attempts: int | None = None) -> str:
+        log.error(
+            "outbox row %s (installation=%s room=%s) failed: %s",
+            row.id,
+            row.oauth_id,
+            row.room_id,
+            error,
+        )
+        self.counts["failed"] += 1
+        self._update(
+            row.id,
+            M.delivered_at.is_(None),
+            failed_at=utcnow(),
+            claimed_until=None,
+            attempts=row.attempts + 1 if attempts is None else attempts,
+            last_error=error[:1000],
+        )
+        return "failed"
+
+    # -- status, flush, the poller ---------------------------------------------------------------
+
+    def status(self) -> Status:
+        """Counts of pending, delivered and failed rows, and the oldest pending row's age."""
+        with self.store.session() as session:
+            pending, oldest = session.execute(
+                select(func.count(M.id), func.min(M.created_at)).where(PENDING)
+            ).one()
+            delivered = session.scalar(select(func.count(M.id)).where(M.delivered_at.isnot(None)))
+            failed = session.scalar(select(func.count(M.id)).where(M.failed_at.isnot(None)))
+        age = None
+        if oldest is not None:
+            if isinstance(oldest, str):  # in case a backend hands back text
+                oldest = datetime.fromisoformat(oldest)
+            if oldest.tzinfo is None:
+                oldest = oldest.replace(tzinfo=UTC)
+            age = max((utcnow() - oldest).total_seconds(), 0.0)
+        return Status(int(pending), int(delivered or 0), int(failed or 0), age)
+
+    def next_due(self) -> datetime | None:
+        """When the earliest pending row may be tried again (None when nothing is pending)."""
+        with self.store.session() as session:
+            rows = session.scalars(
+                select(M).where(PENDING).order_by(M.next_attempt_at).limit(1)
+            ).all()
+        if not rows:
+            return None
+        claimed = rows[0].claimed_until
+        return max(rows[0].next_attempt_at, claimed) if claimed else rows[0].next_attempt_at
+
+    def flush(self, timeout: float) -> int:
+        """Deliver everything, waiting for back-off and rate windows up to ``timeout`` seconds;
+        returns how many rows are still pending."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.deliver()
+            due = self.next_due()
+            if due is None:
+                return 0
+            wait = (due - utcnow()).total_seconds()
+            left = deadline - time.monotonic()
+            if left <= 0 or wait > left:
+                return self.status().pending
+            time.sleep(min(max(wait, 0.01), left))
+
+    def ensure_started(self) -> None:
+        """Start the poller thread of this process if it is not running (lazily, after a fork)."""
+        with self._guard:
+            if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
+                return
+            self._stop.clear()
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._poll, name="addon-outbox", daemon=True)
+            self._thread.start()
+
+    def _poll(self) -> None:
+        """Deliver what is due, then sleep until the next row is due (at most the poll interval,
+        so rows written by other processes are found too) or until woken."""
+        wait = self.settings.outbox_poll
+        while not self._stop.is_set():
+            self._wake.wait(wait)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            wait = self.settings.outbox_poll
+            try:
+                self.deliver()
+                due = self.next_due()
+                if due is not None:
+                    wait = min(wait, max((due - utcnow()).total_seconds(), 0.01))
+            except Exception:
+                log.exception("outbox poller pass failed")
+
+    def stop(self) -> None:
+        """Stop the poller thread (at app shutdown); pending rows stay in the database."""
+        self._stop.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+        self._thread = None
+
+
+def _describe(exc: BaseException) -> str:
+    """A short error text for ``last_error`` (HipChat's status and message; never a header)."""
+    return f"{type(exc).__name__}: {exc}"[:1000]

@@ -1,0 +1,132 @@
+"""No reply lost, none duplicated: 200 replies through the outbox, 30 % of sends failing, flood
+control scaled down to 30 messages per second at both ends."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from addon import Addon
+from addon.emulator import create_app as create_emulator
+from addon.extension import EXTENSION_KEY
+from addon.testing import EmulatorHandle, LiveServer, serve
+
+LOBBY = 1
+REPLIES = 200
+FLOOD_LIMIT = 30
+FLOOD_WINDOW = 1
+FAILURE_RATE = 0.3
+NOTIFICATION = re.compile(r"^/v2/room/[^/]+/notification$")
+
+
+class FaultEveryThird:
+    """WSGI middleware: before ~30 % of notification POSTs (seeded), add a one-shot 500 or 503
+    fault through the emulator's own fault injection, so failures are spread over the run."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.wsgi_app = app.wsgi_app
+        self.random = random.Random(7)
+        self.injected = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        notification = environ.get("REQUEST_METHOD") == "POST" and NOTIFICATION.match(path)
+        if notification and self.random.random() < FAILURE_RATE:
+            status = self.random.choice([500, 503])
+            self.app.extensions["emulator"].add_fault(
+                {"path": f"^{re.escape(path)}$", "status": status, "count": 1}
+            )
+            self.injected += 1
+        return self.wsgi_app(environ, start_response)
+
+
+@pytest.fixture
+def faults() -> FaultEveryThird:
+    app = create_emulator(
+        {"EMULATOR_FLOOD_LIMIT": FLOOD_LIMIT, "EMULATOR_FLOOD_WINDOW": FLOOD_WINDOW}
+    )
+    middleware = FaultEveryThird(app)
+    app.wsgi_app = middleware  # type: ignore[method-assign]
+    return middleware
+
+
+@pytest.fixture
+def emulator(faults: FaultEveryThird) -> Iterator[EmulatorHandle]:
+    """This module's emulator: scaled-down flood control, failures injected (overrides the
+    plugin's fixture, so ``serve_addon`` trusts this one)."""
+    live = serve(faults.app)
+    handle = EmulatorHandle(live)
+    yield handle
+    handle.wait_idle()
+    live.stop()
+
+
+def burst_bot(config: dict[str, Any]) -> Flask:
+    """An add-on whose ``/burst N`` replies N numbered times through ``event.reply``."""
+    app = Flask(__name__)
+    app.config.update(config)
+    addon = Addon(app, key="com.example.burst", name="Burst", scopes=["send_notification"])
+
+    @addon.on("room_message", pattern=r"^/burst (?P<count>\d+)$")
+    def burst(event: Any) -> None:
+        for number in range(int(event.match["count"])):
+            event.reply(f"reply {number:03d}", message_format="text")
+
+    return app
+
+
+def test_200_replies_arrive_once_in_order_despite_failures_and_flood_control(
+    emulator: EmulatorHandle,
+    faults: FaultEveryThird,
+    serve_addon: Callable[..., LiveServer],
+) -> None:
+    bot = serve_addon(
+        burst_bot,
+        ADDON_FLOOD_LIMIT=FLOOD_LIMIT,
+        ADDON_FLOOD_WINDOW=FLOOD_WINDOW,
+        ADDON_OUTBOX=True,
+        ADDON_OUTBOX_POLL=0.1,
+        ADDON_OUTBOX_BACKOFF=0.05,
+        ADDON_OUTBOX_BACKOFF_MAX=0.5,
+    )
+    emulator.install(f"{bot.url}/addon/descriptor", room=LOBBY)
+    sender = bot.app.extensions[EXTENSION_KEY].outbox
+
+    started = time.monotonic()
+    emulator.say(LOBBY, f"/burst {REPLIES}")
+    while time.monotonic() - started < 40:
+        status = sender.status()
+        if status.pending == 0 and status.delivered == REPLIES:
+            break
+        time.sleep(0.2)
+    elapsed = time.monotonic() - started
+
+    status = sender.status()
+    assert (status.pending, status.delivered, status.failed) == (0, REPLIES, 0)
+    texts = [
+        m["message"]
+        for m in emulator.history(LOBBY)
+        if m.get("type") == "notification" and m["message"].startswith("reply ")
+    ]
+    assert texts == [f"reply {n:03d}" for n in range(REPLIES)]  # all, once each, in order
+
+    statuses = [entry["status"] for entry in emulator.requests_to(NOTIFICATION.pattern, "POST")]
+    failures = sum(1 for s in statuses if s in (500, 503))
+    assert failures == faults.injected
+    assert failures >= 0.2 * len(statuses)  # about 30 % of the sends failed
+    assert statuses.count(204) == REPLIES
+    assert not any(a == b == 429 for a, b in itertools.pairwise(statuses))
+    # The limiter keeps the run just above the flood-control minimum: 200 / 30 per second.
+    assert elapsed >= (REPLIES // FLOOD_LIMIT - 1) * FLOOD_WINDOW
+    print(
+        f"outbox e2e: {REPLIES} replies in {elapsed:.1f}s, {len(statuses)} sends, "
+        f"{failures} injected failures, {statuses.count(429)} 429s, counts {dict(sender.counts)}"
+    )
