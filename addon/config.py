@@ -42,11 +42,12 @@ class Settings:
     rq_queue: str = "addon"
     dedupe_ttl: int = 3600
     dedupe_body_ttl: int = 60
-    outbox_enabled: bool = False
+    outbox_enabled: bool = True
     outbox_poll: float = 1.0
     outbox_max_attempts: int = 10
     outbox_backoff: float = 1.0
     outbox_backoff_max: float = 300.0
+    outbox_keep: float = 86400.0
     flood_limit: int = 30
     flood_window: float = 60.0
     rate_limit: int = 500
@@ -97,6 +98,10 @@ def _raw(config: Mapping[str, Any], key: str) -> Any:
     if key in config and config[key] is not None:
         return config[key]
     return os.environ.get(key)
+
+
+def _default(value: Any, default: Any) -> Any:
+    return default if value is None else value
 
 
 def _as_bool(key: str, value: Any) -> bool:
@@ -194,11 +199,12 @@ def load_settings(config: Mapping[str, Any], instance_path: str | Path) -> Setti
         redis_url=redis_url,
         dedupe_ttl=number("ADDON_DEDUPE_TTL", 3600),
         dedupe_body_ttl=number("ADDON_DEDUPE_BODY_TTL", 60),
-        outbox_enabled=_as_bool("ADDON_OUTBOX", _raw(config, "ADDON_OUTBOX") or False),
+        outbox_enabled=_as_bool("ADDON_OUTBOX", _default(_raw(config, "ADDON_OUTBOX"), True)),
         outbox_poll=number("ADDON_OUTBOX_POLL", 1.0, float),
         outbox_max_attempts=max(1, number("ADDON_OUTBOX_MAX_ATTEMPTS", 10)),
         outbox_backoff=number("ADDON_OUTBOX_BACKOFF", 1.0, float),
         outbox_backoff_max=number("ADDON_OUTBOX_BACKOFF_MAX", 300.0, float),
+        outbox_keep=number("ADDON_OUTBOX_KEEP", 86400.0, float),
         flood_limit=max(1, number("ADDON_FLOOD_LIMIT", 30)),
         flood_window=number("ADDON_FLOOD_WINDOW", 60.0, float),
         rate_limit=max(1, number("ADDON_RATE_LIMIT", 500)),

@@ -240,6 +240,8 @@ class Event:
             return
         try:
             if ok:
+                if replies and self._outbox is not None:
+                    self._outbox.seal(replies)  # leased to this request: sent right below
                 session.commit()
             else:
                 session.rollback()

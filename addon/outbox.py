@@ -1,18 +1,24 @@
 """The reply outbox: ``event.reply`` writes a row, the ``Sender`` delivers it exactly once.
 
 A reply is an ``OutboxMessage`` committed with the handler's own work, so a handler that raises
-sends nothing and a reply that was committed is not lost when HipChat misbehaves. The framework
-delivers an event's rows right after its commit (before the webhook is answered); rows that could
-not go at once are retried by a daemon thread per app (``ADDON_OUTBOX_POLL``) or by
-``flask addon outbox flush``.
+sends nothing and a reply that was committed is not lost when HipChat misbehaves. The rows of an
+event are sealed (leased to the request) at commit and sent right after it, before the webhook
+is answered; rows that could not go at once are retried by a daemon thread per app
+(``ADDON_OUTBOX_POLL``) or by ``flask addon outbox flush``.
 
-Delivery claims each row with a compare-and-set lease (``claimed_until``), so two workers never
-send one row; a room's rows go oldest first, a row never overtakes an older pending one of its
-room. Flood control (``ADDON_FLOOD_*`` per room) and the rate limit (``ADDON_RATE_*`` per token)
-are kept by a per-process limiter and by the limit headers HipChat returns: a row that would
-exceed them waits (``next_attempt_at``) instead of provoking a 429. 429/5xx/transport errors are
+Order: a room's rows go oldest first and never overtake a row that has failed before (a retry
+holds the room back until it is through). Replies of concurrent webhooks, still in their first
+attempt, do not wait for each other: their order was never defined, and serialising them would
+make a busy room as slow as its slowest request. Every other send claims its row with a
+compare-and-set lease (``claimed_until``), so two workers never send one row.
+
+Flood control (``ADDON_FLOOD_*`` per room) and the rate limit (``ADDON_RATE_*`` per token) are
+kept by a per-process limiter and by the limit headers HipChat returns: a row that would exceed
+them waits (``next_attempt_at``) instead of provoking a 429. 429/5xx/transport errors are
 retried with exponential back-off and jitter up to ``ADDON_OUTBOX_MAX_ATTEMPTS``; other 4xx fail
-the row at once (``failed_at``, ``last_error``).
+the row at once (``failed_at``, ``last_error``). A send whose answer was lost (a read timeout, a
+dropped connection) may have been posted: before trying it again the sender looks for it in the
+room's recent history (``addon.outbox_confirm``), so it is not posted twice.
 """
 
 from __future__ import annotations
@@ -29,13 +35,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from addon.config import Settings
 from addon.hipchat import HipChat, HipChatError, TooManyRequestsError, TransportError
 from addon.hipchat.retry import server_hint
 from addon.limiter import Limiter
+from addon.outbox_confirm import already_posted
 from addon.replies import Notification
 from addon.store import OutboxMessage, Store
 from addon.store.types import utcnow
@@ -44,10 +51,10 @@ log = logging.getLogger("addon.outbox")
 
 #: Seconds a claim lasts beyond the HTTP timeout: a crashed sender's rows are retried after it.
 LEASE_MARGIN = 30.0
-#: Rows looked at per pass; sends per in-request delivery.
+#: Rows looked at per pass.
 BATCH = 100
-#: Seconds an in-request sender keeps sending other requests' rows of its room after its own.
-LINGER = 0.5
+#: Seconds between two prunings of delivered rows by the poller.
+PRUNE_EVERY = 300.0
 
 M = OutboxMessage
 PENDING = and_(M.delivered_at.is_(None), M.failed_at.is_(None))
@@ -99,7 +106,7 @@ class Sender:
         self._thread: threading.Thread | None = None
         self._pid = 0
         self._guard = threading.Lock()
-        self._room_locks: dict[tuple[str, int], threading.Lock] = {}
+        self._pruned = 0.0
 
     # -- the handler's side ----------------------------------------------------------------------
 
@@ -113,70 +120,88 @@ class Sender:
         """See :func:`enqueue`."""
         return enqueue(session, oauth_id, room_id, body)
 
+    def lease(self) -> datetime:
+        """When a claim taken now runs out (a crashed sender's rows are retried after it)."""
+        return utcnow() + timedelta(seconds=self.settings.http_timeout + LEASE_MARGIN)
+
+    def seal(self, rows: Iterable[OutboxMessage]) -> None:
+        """Lease an event's rows to its request, just before their commit: ``deliver_now``
+        sends them without a claim, and no other sender touches them meanwhile."""
+        until = self.lease()
+        for row in rows:
+            row.claimed_until = until
+
     def deliver_now(self, rows: Iterable[OutboxMessage]) -> None:
-        """Deliver just-committed ``rows`` before returning (their rooms' older rows first);
-        waits while another sender is busy in those rooms, at most ADDON_HTTP_TIMEOUT; rows
-        held back by back-off or flood control are left to the poller. Never raises."""
-        rows = list(rows)
-        rooms = {(row.oauth_id, row.room_id) for row in rows}
-        ids = {row.id for row in rows}
-        deadline = time.monotonic() + self.settings.http_timeout
-        # Threads of this process queue on a per-room lock instead of polling the database;
-        # the holder sends every due row of the room, so a waiter often finds its rows sent.
-        locks = [self._room_lock(room) for room in sorted(rooms)]
-        taken: list[threading.Lock] = []
+        """Send just-committed (sealed) ``rows`` before returning, in order, unless their room
+        is held back by an older row that failed before; what cannot go now (back-off, flood
+        control, a failure) is released to the poller. Never raises."""
+        rows = sorted(rows, key=lambda row: row.id)
         try:
-            for lock in locks:
-                if not lock.acquire(timeout=max(deadline - time.monotonic(), 0.0)):
-                    return
-                taken.append(lock)
-            self._deliver_waiting(rooms, ids, deadline)
+            blocked = self._blocked_rooms(rows)
+            by_room: dict[tuple[str, int], list[OutboxMessage]] = {}
+            for row in rows:
+                by_room.setdefault((row.oauth_id, row.room_id), []).append(row)
+            for room, queue in by_room.items():
+                if room in blocked:
+                    self._release_all(queue, next_in=0.0)
+                    self.deliver({room})  # strictly in order, older rows first
+                    continue
+                for index, row in enumerate(queue):
+                    if self._attempt(row, claimed=True) != "sent":
+                        self._release_all(queue[index + 1 :], next_in=0.0)
+                        break
         except Exception:
             log.exception("outbox delivery failed; the poller will retry")
         finally:
-            for lock in reversed(taken):
-                lock.release()
             self.ensure_started()
             self._wake.set()
 
-    def _deliver_waiting(self, rooms: set[tuple[str, int]], ids: set[int], deadline: float) -> None:
-        """Send ``rooms``' due rows until ``ids`` are done, waiting out other processes."""
-        pause = 0.002
-        while True:
-            mine, held = self._progress(rooms, ids)
-            if not held:
-                self.deliver(rooms, until=ids)
-                mine, held = self._progress(rooms, ids)
-                if mine and not held and not self._due_heads(rooms):
-                    return  # nothing can move now: back-off or flood control
-            if not mine or time.monotonic() > deadline:
-                return
-            time.sleep(pause)
-            pause = min(pause * 2, 0.02)
+    def _blocked_rooms(self, rows: list[OutboxMessage]) -> set[tuple[str, int]]:
+        """Rooms of ``rows`` with an older pending row that is not simply in flight for the
+        first time: one waiting for a retry, failed before, or left by a crashed sender."""
+        if not rows:
+            return set()
+        now = utcnow()
+        ids = [row.id for row in rows]
+        first: dict[tuple[str, int], int] = {}
+        for row in rows:
+            first.setdefault((row.oauth_id, row.room_id), row.id)
+        older = or_(
+            *(
+                and_(M.oauth_id == oauth, M.room_id == room, M.id < first_id)
+                for (oauth, room), first_id in first.items()
+            )
+        )
+        in_flight = and_(M.attempts == 0, M.claimed_until > now)
+        query = (
+            select(M.oauth_id, M.room_id)
+            .where(older, PENDING, M.id.notin_(ids), ~in_flight)
+            .distinct()
+        )
+        with self.store.session() as session:
+            return {(oauth, room) for oauth, room in session.execute(query)}
 
-    def _room_lock(self, room: tuple[str, int]) -> threading.Lock:
-        with self._guard:
-            lock = self._room_locks.get(room)
-            if lock is None:
-                if len(self._room_locks) > 10_000:
-                    self._room_locks.clear()  # only a queueing aid: losing one is harmless
-                lock = self._room_locks[room] = threading.Lock()
-            return lock
+    def _release_all(self, rows: Iterable[OutboxMessage], *, next_in: float) -> None:
+        """Give sealed rows back (unclaimed, due in ``next_in`` s) for the strict path."""
+        ids = [row.id for row in rows]
+        if not ids:
+            return
+        with self.store.session() as session:
+            session.execute(
+                update(M)
+                .where(M.id.in_(ids), PENDING)
+                .values(
+                    claimed_until=None,
+                    next_attempt_at=utcnow() + timedelta(seconds=max(next_in, 0.0)),
+                )
+            )
 
     # -- delivery --------------------------------------------------------------------------------
 
-    def deliver(
-        self,
-        rooms: set[tuple[str, int]] | None = None,
-        budget: int = 1000,
-        until: set[int] | None = None,
-    ) -> int:
-        """Send every due row (of ``rooms``, else all), each room in order; returns sends.
-        With ``until``, stop once those rows are done and LINGER seconds have passed (the rest is
-        another sender's turn; lingering saves a hand-over per row when a room is busy)."""
+    def deliver(self, rooms: set[tuple[str, int]] | None = None, budget: int = 1000) -> int:
+        """Send every due row (of ``rooms``, else all), each room strictly in order; returns
+        how many were sent."""
         sent = 0
-        done: set[int] = set()
-        started = time.monotonic()
         while sent < budget:
             heads = self._due_heads(rooms)
             if not heads:
@@ -188,27 +213,9 @@ class Sender:
                     sent += 1
                 if outcome in ("sent", "failed"):
                     progressed = True
-                    done.add(row.id)
             if not progressed:
                 break
-            if until and until <= done and time.monotonic() - started > LINGER:
-                break
         return sent
-
-    def _progress(self, rooms: set[tuple[str, int]], ids: set[int]) -> tuple[int, int]:
-        """How many of ``ids`` are still pending, and how many rows of ``rooms`` another sender
-        holds right now (one round trip)."""
-        now = utcnow()
-        in_rooms = or_(*(and_(M.oauth_id == oauth, M.room_id == room) for oauth, room in rooms))
-        mine = select(func.count(M.id)).where(M.id.in_(ids), PENDING).scalar_subquery()
-        held = (
-            select(func.count(M.id))
-            .where(in_rooms, PENDING, M.claimed_until > now)
-            .scalar_subquery()
-        )
-        with self.store.session() as session:
-            row = session.execute(select(mine, held)).one()
-        return int(row[0] or 0), int(row[1] or 0)
 
     def _due_heads(self, rooms: set[tuple[str, int]] | None) -> list[OutboxMessage]:
         """The oldest pending row of each room, when it is due and not claimed by anyone."""
@@ -235,17 +242,17 @@ class Sender:
     def claim(self, row_id: int) -> bool:
         """Take the lease on a pending row; False when another sender holds it or it is done."""
         now = utcnow()
-        lease = timedelta(seconds=self.settings.http_timeout + LEASE_MARGIN)
         return self._update(
             row_id,
             PENDING,
             or_(M.claimed_until.is_(None), M.claimed_until < now),
-            claimed_until=now + lease,
+            claimed_until=self.lease(),
         )
 
-    def _attempt(self, row: OutboxMessage) -> str:
-        """Claim, rate-check and send one row: sent, failed, retry, wait or taken."""
-        if not self.claim(row.id):
+    def _attempt(self, row: OutboxMessage, *, claimed: bool = False) -> str:
+        """Claim (unless ``claimed``), rate-check and send one row: sent, failed, retry, wait
+        or taken."""
+        if not claimed and not self.claim(row.id):
             return "taken"
         settings = self.settings
         wait = self.limiter.acquire(
@@ -258,11 +265,17 @@ class Sender:
             self.counts["deferred"] += 1
             self._release(row, next_in=wait)
             return "wait"
+        started = utcnow()
         try:
             client = self.client_for(row.oauth_id)
             if client is None:
                 return self._fail(row, "the installation is gone")
             notification = Notification.from_json(json.loads(row.body))
+            if row.unconfirmed_since is not None and already_posted(
+                client, self.store, row, notification
+            ):
+                self.counts["confirmed"] += 1
+                return self._delivered(row)
             response = client.room(row.room_id).send(
                 notification.message, **notification.send_kwargs()
             )
@@ -270,6 +283,9 @@ class Sender:
             self.counts["throttled"] += 1
             return self._retry(row, exc, self._hint(row, exc))
         except TransportError as exc:
+            if exc.maybe_sent and row.unconfirmed_since is None:
+                # HipChat may have posted it: the next attempt looks in the history first.
+                return self._retry(row, exc, None, unconfirmed_since=started)
             return self._retry(row, exc, None)
         except HipChatError as exc:
             if exc.status is not None and exc.status < 500:
@@ -279,6 +295,10 @@ class Sender:
             log.warning("outbox row %s: %s: %s", row.id, type(exc).__name__, exc)
             return self._retry(row, exc, None)
         self._note_windows(row, response)
+        return self._delivered(row)
+
+    def _delivered(self, row: OutboxMessage) -> str:
+        """Mark ``row`` delivered (once: a row already marked is not counted again)."""
         marked = self._update(
             row.id,
             M.delivered_at.is_(None),
@@ -327,7 +347,9 @@ class Sender:
             **values,
         )
 
-    def _retry(self, row: OutboxMessage, exc: BaseException, hint: float | None) -> str:
+    def _retry(
+        self, row: OutboxMessage, exc: BaseException, hint: float | None, **values: Any
+    ) -> str:
         attempts = row.attempts + 1
         error = _describe(exc)
         if attempts >= self.settings.outbox_max_attempts:
@@ -342,7 +364,7 @@ class Sender:
             return self._fail(row, error, attempts=attempts)
         self.counts["retried"] += 1
         wait = max(hint or 0.0, self.backoff(attempts))
-        self._release(row, next_in=wait, attempts=attempts, last_error=error)
+        self._release(row, next_in=wait, attempts=attempts, last_error=error, **values)
         return "retry"
 
     def _fail(self, row: OutboxMessage, error: str, *, attempts: int | None = None) -> str:
@@ -431,11 +453,22 @@ class Sender:
             wait = self.settings.outbox_poll
             try:
                 self.deliver()
+                self._prune()
                 due = self.next_due()
                 if due is not None:
                     wait = min(wait, max((due - utcnow()).total_seconds(), 0.01))
             except Exception:
                 log.exception("outbox poller pass failed")
+
+    def _prune(self) -> None:
+        """Delete rows delivered more than ADDON_OUTBOX_KEEP seconds ago (every PRUNE_EVERY s);
+        failed rows stay for the operator."""
+        if time.monotonic() - self._pruned < PRUNE_EVERY:
+            return
+        self._pruned = time.monotonic()
+        cutoff = utcnow() - timedelta(seconds=self.settings.outbox_keep)
+        with self.store.session() as session:
+            session.execute(delete(M).where(M.delivered_at < cutoff))
 
     def stop(self) -> None:
         """Stop the poller thread (at app shutdown); pending rows stay in the database."""

@@ -66,7 +66,7 @@ def _full_cycle(url: str) -> None:
     assert not migrate.is_current(url)
 
     migrate.upgrade(url)
-    assert migrate.current_revision(url) == migrate.head_revision() == "0003"
+    assert migrate.current_revision(url) == migrate.head_revision() == "0004"
     assert migrate.is_current(url)
     assert _tables(url) == TABLES | {migrate.VERSION_TABLE}
     assert _diff(url) == []

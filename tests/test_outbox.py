@@ -20,6 +20,8 @@ from addon.extension import EXTENSION_KEY
 from addon.hipchat import (
     BadRequestError,
     ConnectionFailedError,
+    ForbiddenError,
+    RequestTimeoutError,
     ServiceUnavailableError,
     TooManyRequestsError,
 )
@@ -38,13 +40,22 @@ class FakeRoom:
     def send(self, message: str, **kwargs: Any) -> Any:
         return self.client.deliver(self.room_id, message)
 
+    def latest(self, max_results: int | None = None) -> Any:
+        return self.client.history(self.room_id)
+
 
 class FakeClient:
-    """Records sends; ``errors`` are raised (first in, first out) before anything is recorded."""
+    """Records sends; ``errors`` are raised (first in, first out) before anything is recorded,
+    ``lost_answers`` after (the message is posted, its answer lost); ``latest`` shows what was
+    posted, or raises ``history_error``."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[int, str]] = []
+        self.dates: list[datetime] = []
         self.errors: list[Exception] = []
+        self.lost_answers: list[Exception] = []
+        self.history_error: Exception | None = None
+        self.history_reads = 0
         self.lock = threading.Lock()
 
     def room(self, room_id: int) -> FakeRoom:
@@ -55,7 +66,21 @@ class FakeClient:
             if self.errors:
                 raise self.errors.pop(0)
             self.sent.append((room_id, message))
+            self.dates.append(datetime.now(UTC))
+            if self.lost_answers:
+                raise self.lost_answers.pop(0)
         return _response(204, {})
+
+    def history(self, room_id: int) -> Any:
+        self.history_reads += 1
+        if self.history_error is not None:
+            raise self.history_error
+        items = [
+            {"type": "notification", "message": text, "date": date.isoformat()}
+            for (room, text), date in zip(self.sent, self.dates, strict=True)
+            if room == room_id
+        ]
+        return Response(status_code=200, data={"items": items})
 
 
 def _response(status: int, headers: dict[str, str]) -> Response:
@@ -270,7 +295,7 @@ def test_a_failed_row_holds_back_the_rooms_later_rows_until_it_is_sent(store, cl
 def test_transport_errors_are_retried_and_4xx_fails_at_once(store, client):
     add_rows(store, 2)
     client.errors = [
-        ConnectionFailedError("reset"),
+        ConnectionFailedError("refused", maybe_sent=False),
         BadRequestError("bad", status=400),
     ]
     sender = make_sender(store, client)
@@ -283,6 +308,103 @@ def test_transport_errors_are_retried_and_4xx_fails_at_once(store, client):
     assert second.delivered_at is not None
     assert sender.status().failed == 1
     assert sender.status().delivered == 1
+
+
+def test_a_send_whose_answer_was_lost_is_found_in_the_history_and_not_sent_again(store, client):
+    add_rows(store, 2)
+    client.lost_answers = [RequestTimeoutError("slow")]  # m000 is posted, its 204 never comes
+    sender = make_sender(store, client)
+    assert sender.flush(timeout=5) == 0
+    assert [t for _, t in client.sent] == ["m000", "m001"]
+    assert client.history_reads == 1
+    assert sender.counts["confirmed"] == 1
+    first = rows(store)[0]
+    assert first.delivered_at is not None
+    assert first.unconfirmed_since is not None
+    assert first.attempts == 2
+
+
+def test_a_send_lost_before_it_arrived_is_sent_again_after_the_history_check(store, client):
+    add_rows(store, 1)
+    client.errors = [ConnectionFailedError("dropped")]  # maybe sent, but it was not
+    sender = make_sender(store, client)
+    assert sender.flush(timeout=5) == 0
+    assert [t for _, t in client.sent] == ["m000"]
+    assert client.history_reads == 1
+    assert sender.counts["confirmed"] == 0
+
+
+def test_an_earlier_reply_with_the_same_text_is_not_mistaken_for_the_lost_one(store, client):
+    with store.session() as session:
+        for _ in range(2):
+            enqueue(session, OAUTH_ID, 1, {"message": "Deploying", "color": "gray"})
+    client.lost_answers = []
+    client.errors = [ServiceUnavailableError("x", status=503)]  # hold the second back
+    sender = make_sender(store, client)
+    sender.deliver()  # first: 503, retried later
+    client.errors = []
+    assert sender.flush(timeout=5) == 0
+    assert [t for _, t in client.sent] == ["Deploying", "Deploying"]
+    # Now a third identical reply whose answer is lost before it was posted.
+    with store.session() as session:
+        enqueue(session, OAUTH_ID, 1, {"message": "Deploying", "color": "gray"})
+    client.errors = [RequestTimeoutError("lost on the way")]
+    assert sender.flush(timeout=5) == 0
+    assert [t for _, t in client.sent] == ["Deploying"] * 3  # 2 in history, 2 delivered: resend
+
+
+def test_without_view_messages_a_lost_answer_is_sent_again_with_a_warning(store, client, caplog):
+    add_rows(store, 1)
+    client.lost_answers = [RequestTimeoutError("slow")]
+    client.history_error = ForbiddenError("scope", status=403)
+    sender = make_sender(store, client)
+    assert sender.flush(timeout=5) == 0
+    assert [t for _, t in client.sent] == ["m000", "m000"]  # at least once, never lost
+    assert "grant the view_messages scope" in caplog.text
+
+
+def test_a_request_sends_its_sealed_rows_without_waiting_for_a_concurrent_first_attempt(
+    store, client
+):
+    sender = make_sender(store, client)
+    with store.session() as session:  # another request's reply, sealed, still in flight
+        other = enqueue(session, OAUTH_ID, 1, {"message": "other", "color": "gray"})
+        sender.seal([other])
+    with store.session() as session:
+        mine = [
+            enqueue(session, OAUTH_ID, 1, {"message": f"m{i}", "color": "gray"}) for i in (1, 2)
+        ]
+        sender.seal(mine)
+    sender.deliver_now(mine)
+    sender.stop()
+    assert [t for _, t in client.sent] == ["m1", "m2"]
+
+
+def test_a_request_waits_behind_an_older_row_that_failed_before(store, client):
+    sender = make_sender(store, client, outbox_backoff=30, outbox_backoff_max=30)
+    add_rows(store, 1)
+    client.errors = [ServiceUnavailableError("down", status=503)]
+    sender.deliver()  # m000 failed once, due in ~30 s
+    with store.session() as session:
+        mine = [enqueue(session, OAUTH_ID, 1, {"message": "new", "color": "gray"})]
+        sender.seal(mine)
+    sender.deliver_now(mine)
+    sender.stop()
+    assert client.sent == []  # "new" may not overtake m000
+    pending = rows(store)[1]
+    assert pending.claimed_until is None  # released to the poller's strict order
+    with store.session() as session:
+        session.execute(OutboxMessage.__table__.update().values(next_attempt_at=datetime.now(UTC)))
+    assert sender.flush(timeout=5) == 0
+    assert [t for _, t in client.sent] == ["m000", "new"]
+
+
+def test_delivered_rows_are_pruned_after_the_retention(store, client):
+    add_rows(store, 2)
+    sender = make_sender(store, client, outbox_keep=0)
+    sender.deliver()
+    sender._prune()
+    assert rows(store) == []
 
 
 def test_a_row_is_given_up_after_the_maximum_attempts(store, client):

@@ -13,7 +13,7 @@ from addon.emulator.state import Emulator
 from addon.emulator.views import BLUEPRINTS
 from addon.emulator.web.errors import register_error_handlers
 from addon.emulator.web.hooks import register_hooks
-from addon.emulator.web.middleware import SlashTolerantMiddleware
+from addon.emulator.web.middleware import ConnectionDropMiddleware, SlashTolerantMiddleware
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -31,5 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_hooks(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    app.wsgi_app = SlashTolerantMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = SlashTolerantMiddleware(  # type: ignore[method-assign]
+        ConnectionDropMiddleware(app.wsgi_app)
+    )
     return app

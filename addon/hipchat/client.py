@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
+import urllib3
 
 from addon.hipchat.constants import DEFAULT_BASE_URL
 from addon.hipchat.emoticons import EmoticonResource
@@ -220,10 +221,33 @@ class HipChat:
                 timeout=self.timeout,
                 verify=self.verify,
             )
+        except requests.ConnectTimeout as exc:
+            raise RequestTimeoutError(
+                f"{method} {url}: no connection within {self.timeout}s", maybe_sent=False
+            ) from exc
         except requests.Timeout as exc:
             raise RequestTimeoutError(f"{method} {url} timed out after {self.timeout}s") from exc
         except requests.ConnectionError as exc:
-            raise ConnectionFailedError(f"{method} {url} failed to connect: {exc}") from exc
+            if _never_sent(exc):
+                raise ConnectionFailedError(
+                    f"{method} {url} failed to connect: {exc}", maybe_sent=False
+                ) from exc
+            raise ConnectionFailedError(
+                f"{method} {url}: connection dropped before the answer: {exc}"
+            ) from exc
         except requests.RequestException as exc:
             raise TransportError(f"{method} {url} failed: {exc}") from exc
         return Response.from_http(raw)
+
+
+def _never_sent(exc: requests.ConnectionError) -> bool:
+    """Whether a connection error happened before the request could leave: no connection was
+    made (refused, DNS, connect timeout) or the TLS handshake failed."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return True
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, urllib3.exceptions.MaxRetryError):
+        reason = reason.reason
+    return isinstance(
+        reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError
+    )

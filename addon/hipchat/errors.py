@@ -64,11 +64,20 @@ class ServiceUnavailableError(HipChatError):
 
 
 class TransportError(HipChatError):
-    """The request did not complete at the HTTP level (no status)."""
+    """The request did not complete at the HTTP level (no status).
+
+    ``maybe_sent`` is True when the request may have reached HipChat before the failure (a read
+    timeout, a connection dropped before the answer): HipChat may have acted on it, so repeating
+    a non-idempotent call (a message send) may repeat its effect. False when it never left
+    (refused, DNS, connect timeout, TLS handshake)."""
+
+    def __init__(self, message: str, *, maybe_sent: bool = True) -> None:
+        super().__init__(message)
+        self.maybe_sent = maybe_sent
 
 
 class ConnectionFailedError(TransportError):
-    """HipChat could not be reached: refused, DNS failure, TLS failure, reset."""
+    """HipChat could not be reached (refused, DNS, TLS) or dropped the connection unanswered."""
 
 
 class RequestTimeoutError(TransportError):

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -159,7 +160,18 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "addon_outbox"
-    __table_args__ = (Index(None, "delivered_at", "next_attempt_at"),)
+    __table_args__ = (
+        Index(None, "delivered_at", "next_attempt_at"),
+        # Pending rows of a room, oldest first: the order checks read only these.
+        Index(
+            "ix_addon_outbox_pending_room",
+            "oauth_id",
+            "room_id",
+            "id",
+            sqlite_where=text("delivered_at IS NULL AND failed_at IS NULL"),
+            postgresql_where=text("delivered_at IS NULL AND failed_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     oauth_id: Mapped[str] = mapped_column(
@@ -174,6 +186,8 @@ class OutboxMessage(Base):
     delivered_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: When an attempt lost its answer (HipChat may have posted it): checked before a resend.
+    unconfirmed_since: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         state = "delivered" if self.delivered_at else "failed" if self.failed_at else "pending"

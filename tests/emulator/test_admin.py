@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import pytest
 import requests
 
 from tests.emulator.helpers import Hub, assert_envelope
@@ -79,6 +80,44 @@ def test_fault_delay(hub: Hub, admin_token: str) -> None:
     assert time.monotonic() - started < 0.3
 
 
+def test_fault_reset_drops_the_connection_before_the_call_is_handled(
+    hub: Hub, admin_token: str
+) -> None:
+    hub.admin("POST", "faults", json={"path": "notification", "reset": True})
+    with pytest.raises(requests.ConnectionError):
+        hub.api("POST", "room/1/notification", admin_token, json={"message": "lost"})
+    assert hub.state.room_history(1) == []
+    (entry,) = [i for i in hub.admin("GET", "requests").json()["items"] if i["method"] == "POST"]
+    assert entry["status"] is None
+    assert entry["reset"] is True
+    sent = hub.api("POST", "room/1/notification", admin_token, json={"message": "next"})
+    assert sent.status_code == 204  # the server keeps serving
+
+
+def test_fault_after_posts_the_message_then_drops_or_delays_the_answer(
+    hub: Hub, admin_token: str
+) -> None:
+    hub.admin("POST", "faults", json={"path": "notification", "reset": True, "after": True})
+    with pytest.raises(requests.ConnectionError):
+        hub.api("POST", "room/1/notification", admin_token, json={"message": "one"})
+    hub.admin("POST", "faults", json={"path": "notification", "delay": 1.0, "after": True})
+    with pytest.raises(requests.Timeout):
+        requests.post(
+            f"{hub.url}/v2/room/1/notification",
+            json={"message": "two"},
+            headers={"Authorization": f"Bearer {admin_token}"},
+            timeout=0.3,
+        )
+    hub.admin("POST", "faults", json={"path": "notification", "status": 503, "after": True})
+    failed = hub.api("POST", "room/1/notification", admin_token, json={"message": "three"})
+    assert_envelope(failed, 503)
+    assert "X-FloodControl-Remaining" in failed.headers
+    time.sleep(0.8)  # the delayed call finishes its answer
+    assert [m.text for m in hub.state.room_history(1)] == ["one", "two", "three"]
+    faults = hub.admin("GET", "faults").json()["items"]
+    assert faults == []
+
+
 def test_fault_validation(hub: Hub) -> None:
     for body in (
         {"path": "x"},
@@ -86,6 +125,9 @@ def test_fault_validation(hub: Hub) -> None:
         {"path": "x", "status": 9000},
         {"path": "x", "status": 500, "count": 0},
         {"path": "x", "delay": -1},
+        {"path": "x", "reset": "yes"},
+        {"path": "x", "reset": True, "status": 500},
+        {"path": "x", "after": True},
     ):
         assert_envelope(hub.admin("POST", "faults", json=body), 400)
 

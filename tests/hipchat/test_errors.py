@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -126,6 +127,28 @@ def test_connection_refused_is_connection_failed() -> None:
         client.room(1).get()
     assert info.value.status is None
     assert "room/1" in info.value.message
+    assert info.value.maybe_sent is False  # nothing left: a retry cannot post twice
+
+
+def test_a_connection_dropped_before_the_answer_may_have_been_sent() -> None:
+    """A server that reads the request and closes without answering: HipChat may have acted."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+
+        def drop() -> None:
+            connection, _ = server.accept()
+            connection.recv(65536)
+            connection.close()
+
+        thread = threading.Thread(target=drop)
+        thread.start()
+        client = HipChat("t", f"http://127.0.0.1:{server.getsockname()[1]}/v2/", timeout=2)
+        with pytest.raises(ConnectionFailedError) as info:
+            client.room(1).send("hello")
+        thread.join()
+    assert info.value.maybe_sent is True
+    assert "dropped" in info.value.message
 
 
 def test_slow_server_is_a_timeout_and_is_not_retried(
@@ -133,9 +156,10 @@ def test_slow_server_is_a_timeout_and_is_not_retried(
 ) -> None:
     client = make_client(timeout=0.1)
     stub.reply(204, delay=0.6)
-    with pytest.raises(RequestTimeoutError):
+    with pytest.raises(RequestTimeoutError) as info:
         client.room(1).send("hello")
     assert len(stub.seen) == 1
+    assert info.value.maybe_sent is True
 
 
 def test_other_request_failures_are_transport_errors(hc: HipChat) -> None:

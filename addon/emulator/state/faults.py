@@ -1,7 +1,10 @@
-"""Fault injection rules: make the next N matching /v2 calls stall and/or fail.
+"""Fault injection rules: make the next N matching /v2 calls stall, fail or drop the connection.
 
 Added through the admin API (``POST /emulator/api/faults``) so client retry paths can be tested
-against real errors, latency and 429s. Not thread-safe on its own: used under the emulator lock.
+against real errors, latency, 429s and resets. ``"after": true`` applies the fault once the call
+has done its work (a message is posted, then the answer is late, an error or never comes): the
+ambiguous failures that make a careless client send twice. Not thread-safe on its own: used
+under the emulator lock.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ class Fault:
     delay: float
     method: str | None = None
     message: str | None = None
+    reset: bool = False
+    after: bool = False
     hits: int = 0
     regex: re.Pattern[str] = field(init=False, repr=False)
 
@@ -49,6 +54,8 @@ class Fault:
             "delay": self.delay,
             "method": self.method,
             "message": self.message,
+            "reset": self.reset,
+            "after": self.after,
             "hits": self.hits,
         }
 
@@ -76,8 +83,15 @@ class FaultRules:
         delay = spec.get("delay", 0)
         if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 60:
             raise ValidationError("Field 'delay' must be a number of seconds between 0 and 60")
-        if status is None and not delay:
-            raise ValidationError("A fault needs a 'status', a 'delay', or both")
+        reset = spec.get("reset", False)
+        after = spec.get("after", False)
+        for name, flag in (("reset", reset), ("after", after)):
+            if not isinstance(flag, bool):
+                raise ValidationError(f"Field '{name}' must be true or false")
+        if reset and status is not None:
+            raise ValidationError("A fault can reset the connection or answer a 'status', not both")
+        if status is None and not delay and not reset:
+            raise ValidationError("A fault needs a 'status', a 'delay', 'reset', or a combination")
         method = spec.get("method")
         if method is not None and not isinstance(method, str):
             raise ValidationError("Field 'method' must be a string")
@@ -85,7 +99,9 @@ class FaultRules:
         if message is not None and not isinstance(message, str):
             raise ValidationError("Field 'message' must be a string")
         try:
-            fault = Fault(next(self._ids), path, status, count, float(delay), method, message)
+            fault = Fault(
+                next(self._ids), path, status, count, float(delay), method, message, reset, after
+            )
         except re.error as exc:
             raise ValidationError(f"Field 'path' is not a valid regular expression: {exc}") from exc
         self._rules.append(fault)

@@ -15,8 +15,11 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 from addon.emulator.exceptions import ApiError, RateLimitedError
+from addon.emulator.state.faults import Fault
 from addon.emulator.state.limits import Window
 from addon.emulator.web.auth import emulator, token_from_request
+from addon.emulator.web.errors import error_response
+from addon.emulator.web.middleware import RESET_KEY
 
 JOURNAL_HEADERS = (
     "Authorization",
@@ -81,11 +84,10 @@ def before_api_request() -> None:
     g.rate_key = rate_key()
     fault = state.take_fault(request.method, request.path)
     if fault is not None:
-        if fault.delay:
-            time.sleep(fault.delay)
-        if fault.status is not None:
-            g.fault = fault
-            raise ApiError(fault.message or FAULT_MESSAGE, fault.status)
+        if fault.after:
+            g.after_fault = fault  # the call does its work first; see after_api_request
+        else:
+            _apply_fault(fault)
     if g.rate_key.startswith("anon:"):
         g.rate = state.peek_rate(g.rate_key)
         return
@@ -93,6 +95,18 @@ def before_api_request() -> None:
     g.rate = window
     if not window.allowed:
         raise RateLimitedError("Rate Limit exceeded")
+
+
+def _apply_fault(fault: Fault) -> None:
+    """Stall, then answer the fault's status or drop the connection (``reset``)."""
+    if fault.delay:
+        time.sleep(fault.delay)
+    if fault.reset:
+        request.environ[RESET_KEY] = True
+        raise ApiError(FAULT_MESSAGE, 500)  # never seen: the middleware drops the connection
+    if fault.status is not None:
+        g.fault = fault
+        raise ApiError(fault.message or FAULT_MESSAGE, fault.status)
 
 
 def flood_check(recipient: str) -> None:
@@ -113,6 +127,12 @@ def after_api_request(response: Response) -> Response:
     """Add the rate-limit (and flood-control) headers; note the status in the journal."""
     if not is_api_request():
         return response
+    after_fault = g.pop("after_fault", None)
+    if after_fault is not None:
+        try:
+            _apply_fault(after_fault)
+        except ApiError as error:
+            response = error_response(error.status, error.message, error.headers)
     state = emulator()
     key = g.get("rate_key") or rate_key()
     window: Window = g.get("rate") or state.peek_rate(key)
@@ -129,7 +149,10 @@ def after_api_request(response: Response) -> Response:
     entry = g.get("journal_entry")
     if entry is not None:
         with state.lock:
-            entry["status"] = response.status_code
+            # A dropped connection answered nothing: the journal says so instead of a status.
+            entry["status"] = None if request.environ.get(RESET_KEY) else response.status_code
+            if request.environ.get(RESET_KEY):
+                entry["reset"] = True
     return response
 
 

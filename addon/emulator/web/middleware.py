@@ -1,13 +1,16 @@
-"""WSGI middleware that tolerates sloppy API URLs: ``//`` in paths and trailing slashes.
+"""WSGI middleware: sloppy API URLs (``//`` in paths, trailing slashes) and dropped connections.
 
 Clients join an API base ending in ``/`` with ``/room/...`` (HIPCHAT.md §1.8, §8), so repeated
 slashes are collapsed before routing. The path as sent is kept in
-``environ["emulator.raw_path"]`` so the capabilities document can echo its exact URL.
+``environ["emulator.raw_path"]`` so the capabilities document can echo its exact URL. A request
+marked ``environ[RESET_KEY]`` (a ``reset`` fault) gets no answer at all: its connection is dropped.
 """
 
 from __future__ import annotations
 
 import re
+import socket
+import struct
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +18,8 @@ from urllib.parse import urlsplit
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 _SLASHES = re.compile(r"/{2,}")
+#: Set in the WSGI environ by the fault hooks: drop this request's connection unanswered.
+RESET_KEY = "emulator.reset"
 
 
 def raw_path(environ: dict[str, Any]) -> str | None:
@@ -46,3 +51,31 @@ class SlashTolerantMiddleware:
             clean = clean.rstrip("/") or "/"
         environ["PATH_INFO"] = clean
         return self.app(environ, start_response)
+
+
+class ConnectionDropMiddleware:
+    """Answer nothing to a request marked ``RESET_KEY``: the server sees the connection drop.
+
+    The socket is shut down under the server (SO_LINGER 0 first, so the peer sees a reset where
+    the platform allows), then ``ConnectionResetError`` makes Werkzeug's server (and gunicorn)
+    treat it as a dropped connection, quietly."""
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        body = self.app(environ, start_response)
+        if not environ.get(RESET_KEY):
+            return body
+        if hasattr(body, "close"):
+            body.close()
+        sock = environ.get("werkzeug.socket") or environ.get("gunicorn.socket")
+        if isinstance(sock, socket.socket):
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.shutdown(socket.SHUT_RDWR)  # ends a keep-alive loop waiting on it too
+            except OSError:
+                pass  # already gone: dropped either way
+        raise ConnectionResetError("connection reset by an injected fault")
