@@ -16,13 +16,16 @@ from addon.events import RoomEnter, RoomMessage
 from addon.pages import Page
 
 TARGETS = ("staging", "production", "qa")
+#: view_messages lets the reply outbox check the room's history before resending a send whose
+#: answer was lost, so a reply is never posted twice.
+SCOPES = ("send_notification", "view_room", "view_messages")
 
 addon = Addon(
     key="com.example.deploybot",
     name="Deploy Bot",
     description="Deploys from the chat room: /deploy <target>, /status",
     vendor={"name": "Example", "url": "https://example.com"},
-    scopes=["send_notification", "view_room"],
+    scopes=SCOPES,
     from_name="Deploy Bot",
 )
 

@@ -106,6 +106,7 @@ class Sender:
         self._thread: threading.Thread | None = None
         self._pid = 0
         self._guard = threading.Lock()
+        self._closed = False
         self._pruned = 0.0
 
     # -- the handler's side ----------------------------------------------------------------------
@@ -426,14 +427,27 @@ class Sender:
             if due is None:
                 return 0
             wait = (due - utcnow()).total_seconds()
+            if self._in_flight():
+                wait = min(wait, 0.05)  # another sender is on it: look again soon
             left = deadline - time.monotonic()
             if left <= 0 or wait > left:
                 return self.status().pending
             time.sleep(min(max(wait, 0.01), left))
 
+    def _in_flight(self) -> bool:
+        """Whether some pending row is claimed right now (being sent by someone)."""
+        with self.store.session() as session:
+            claimed = session.scalar(
+                select(M.id).where(PENDING, M.claimed_until > utcnow()).limit(1)
+            )
+        return claimed is not None
+
     def ensure_started(self) -> None:
-        """Start the poller thread of this process if it is not running (lazily, after a fork)."""
+        """Start the poller thread of this process if it is not running (lazily, after a fork);
+        never again once ``stop`` was called."""
         with self._guard:
+            if self._closed:
+                return
             if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
                 return
             self._stop.clear()
@@ -471,7 +485,10 @@ class Sender:
             session.execute(delete(M).where(M.delivered_at < cutoff))
 
     def stop(self) -> None:
-        """Stop the poller thread (at app shutdown); pending rows stay in the database."""
+        """Stop the poller thread for good (at app shutdown); pending rows stay in the
+        database for the next process."""
+        with self._guard:
+            self._closed = True
         self._stop.set()
         self._wake.set()
         thread = self._thread

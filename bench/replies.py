@@ -6,7 +6,10 @@ so its install callback mints the proof token. The bench then posts 1,000 distin
 webhooks (8 client threads); each makes one ``POST /v2/room/{id}/notification``. Printed: token
 requests seen by the emulator (target: exactly 1 per installation and scope set), TCP connections
 the add-on opened to it (target: <= one per worker), replies/s, and as a baseline the rate of the
-same notifications posted straight to the emulator by a plain client.
+same notifications posted straight to the emulator by a plain client. The add-on runs twice in
+the same bench, alternating: with the durable outbox (the default: each reply is a row written
+in the handler's transaction, then sent and marked) and with ``ADDON_OUTBOX=false`` (posted
+directly), so the price of durability is measured, not guessed.
 
     .venv/bin/python bench/replies.py [--webhooks 1000] [--workers 4]
 """
@@ -43,16 +46,41 @@ def main() -> int:
         "baseline": f"the same number of notifications posted straight to the emulator "
         f"({CLIENT_THREADS} threads, one keep-alive session each)",
     }
-    with tempfile.TemporaryDirectory(prefix="addon-replies-") as tmp:
-        work = Path(tmp)
-        figures = run(work, args.webhooks, args.workers)
+    rounds: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
+    for outbox in (True, False, True, False):  # A B A B: the machine's noise hits both
+        with tempfile.TemporaryDirectory(prefix="addon-replies-") as tmp:
+            rounds[outbox].append(run(Path(tmp), args.webhooks, args.workers, outbox=outbox))
     lines = harness.header("Replies through the API (bench/replies.py)", settings)
-    lines += report(figures, args.workers)
+    lines += report(rounds[True][-1], args.workers)
+    lines += compare(rounds)
     harness.emit("replies", lines)
     return 0
 
 
-def run(work: Path, webhooks: int, workers: int) -> dict[str, Any]:
+def compare(rounds: dict[bool, list[dict[str, Any]]]) -> list[str]:
+    """Replies/s with and without the outbox, round by round."""
+
+    def rates(figures: list[dict[str, Any]]) -> list[float]:
+        return [f["notifications"] / f["seconds"] for f in figures]
+
+    durable, direct = rates(rounds[True]), rates(rounds[False])
+    lost = [f["webhooks"] - f["notifications"] for f in rounds[True] + rounds[False]]
+    return [
+        "",
+        "| replies/s (rounds alternated) | outbox on (default) | ADDON_OUTBOX=false |",
+        "|---|---|---|",
+        *(
+            f"| round {n + 1} | {a:,.0f} | {b:,.0f} |"
+            for n, (a, b) in enumerate(zip(durable, direct, strict=True))
+        ),
+        f"| median | **{harness.median(durable):,.0f}** | **{harness.median(direct):,.0f}** |",
+        "",
+        f"- durable replies cost {1 - harness.median(durable) / harness.median(direct):.0%} "
+        f"of the direct rate; replies missing in any round: {sum(lost)}",
+    ]
+
+
+def run(work: Path, webhooks: int, workers: int, *, outbox: bool = True) -> dict[str, Any]:
     """The measurement itself, servers started and stopped here."""
     from addon.store import Installation, Store
     from addon.store.migrate import upgrade
@@ -71,7 +99,12 @@ def run(work: Path, webhooks: int, workers: int) -> dict[str, Any]:
             "wsgi:app",
             workers=workers,
             port=addon_port,
-            env=harness.addon_env(database_url, addon_url, ADDON_TRUSTED_HOSTS=emu_host),
+            env=harness.addon_env(
+                database_url,
+                addon_url,
+                ADDON_TRUSTED_HOSTS=emu_host,
+                ADDON_OUTBOX="true" if outbox else "false",
+            ),
             log_dir=work,
             ready_path="/addon/descriptor",
         )

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from sqlalchemy import func, select
 
+import wsgi
 from addon.extension import EXTENSION_KEY
 from addon.store import Installation, Token
 from tests.e2e.conftest import LOBBY
@@ -14,9 +15,7 @@ from tests.e2e.conftest import LOBBY
 
 def test_concurrent_installs_of_one_oauth_id_leave_one_row(emulator, deploybot):
     # A fresh oauthId: every request races to insert the first row.
-    oauth_id, secret = emulator.state.create_client(
-        ["send_notification", "view_room"], group_id=1, room_id=LOBBY
-    )
+    oauth_id, secret = emulator.state.create_client(list(wsgi.SCOPES), group_id=1, room_id=LOBBY)
     payload = {
         "oauthId": oauth_id,
         "oauthSecret": secret,

@@ -19,6 +19,7 @@ import redis
 import requests
 from sqlalchemy import select
 
+import wsgi
 from addon.auth import sign_jwt
 from addon.emulator import create_app as create_emulator
 from addon.store import Installation, Store, migrate
@@ -169,7 +170,7 @@ def test_500_concurrent_webhooks_four_workers_one_token(
         assert len(cached) == 1
     # Concurrent first installs of one new oauthId, spread over the 4 processes: one row.
     new_id, new_secret = busy_emulator.state.create_client(
-        ["send_notification", "view_room"], group_id=1, room_id=LOBBY
+        list(wsgi.SCOPES), group_id=1, room_id=LOBBY
     )
     payload = {
         "oauthId": new_id,

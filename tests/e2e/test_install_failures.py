@@ -10,6 +10,7 @@ import requests
 from flask import Flask
 from sqlalchemy import func, select
 
+import wsgi
 from addon.extension import EXTENSION_KEY
 from addon.store import Installation
 from tests.e2e.conftest import LOBBY
@@ -21,7 +22,7 @@ def count(addon_live) -> int:
         return int(session.scalar(select(func.count()).select_from(Installation)))
 
 
-def install_payload(emulator, *, room=LOBBY, scopes=("send_notification", "view_room")):
+def install_payload(emulator, *, room=LOBBY, scopes=wsgi.SCOPES):
     oauth_id, secret = emulator.state.create_client(list(scopes), group_id=1, room_id=room)
     payload = {
         "oauthId": oauth_id,

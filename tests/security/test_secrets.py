@@ -122,6 +122,15 @@ def test_every_flow_leaks_nothing(emulator, deploybot, installed, leak_guard):
     emulator.say(LOBBY, "/deploy staging")
     emulator.say(LOBBY, "/status")
     emulator.wait_idle()
+    # The outbox's failure paths log too: refused, dropped before and after posting, retried.
+    for fault in ({"status": 503}, {"reset": True}, {"reset": True, "after": True}):
+        emulator.state.add_fault({"path": "/notification$", "method": "POST", **fault})
+        emulator.say(LOBBY, "/deploy qa")
+    emulator.wait_idle()
+    outbox = deploybot.app.extensions[EXTENSION_KEY].outbox
+    assert outbox.flush(timeout=30) == 0
+    assert outbox.counts["retried"] == 3
+    assert outbox.counts["confirmed"] == 1  # the one posted before its answer was lost
     page = sign_jwt(installed["oauthId"], secret, sub="1", context={"room_id": LOBBY})
     configure = requests.get(
         f"{deploybot.url}/addon/configure", params={"signed_request": page}, timeout=5
