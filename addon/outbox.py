@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from addon.config import Settings
@@ -58,6 +58,29 @@ PRUNE_EVERY = 300.0
 
 M = OutboxMessage
 PENDING = and_(M.delivered_at.is_(None), M.failed_at.is_(None))
+
+# The two statements of every reply, built once (their construction cost more than running them).
+_OLDER_BLOCKING = (
+    select(M.id)
+    .where(
+        M.oauth_id == bindparam("oauth_id"),
+        M.room_id == bindparam("room_id"),
+        M.id < bindparam("first_id"),
+        PENDING,
+        ~and_(M.attempts == 0, M.claimed_until > bindparam("now")),
+    )
+    .limit(1)
+)
+_MARK_DELIVERED = (
+    update(M)
+    .where(M.id == bindparam("row_id"), M.delivered_at.is_(None))
+    .values(
+        delivered_at=bindparam("now"),
+        claimed_until=None,
+        attempts=M.attempts + 1,
+        last_error=None,
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -135,60 +158,55 @@ class Sender:
     def deliver_now(self, rows: Iterable[OutboxMessage]) -> None:
         """Send just-committed (sealed) ``rows`` before returning, in order, unless their room
         is held back by an older row that failed before; what cannot go now (back-off, flood
-        control, a failure) is released to the poller. Never raises."""
+        control, a failure) is released to the poller, which is woken only then. Never raises."""
         rows = sorted(rows, key=lambda row: row.id)
+        left = True
         try:
             blocked = self._blocked_rooms(rows)
             by_room: dict[tuple[str, int], list[OutboxMessage]] = {}
             for row in rows:
                 by_room.setdefault((row.oauth_id, row.room_id), []).append(row)
+            left = False
             for room, queue in by_room.items():
                 if room in blocked:
+                    left = True
                     self._release_all(queue, next_in=0.0)
                     self.deliver({room})  # strictly in order, older rows first
                     continue
                 for index, row in enumerate(queue):
                     if self._attempt(row, claimed=True) != "sent":
+                        left = True
                         self._release_all(queue[index + 1 :], next_in=0.0)
                         break
         except Exception:
             log.exception("outbox delivery failed; the poller will retry")
         finally:
             self.ensure_started()
-            self._wake.set()
+            if left:
+                self._wake.set()
 
     def _blocked_rooms(self, rows: list[OutboxMessage]) -> set[tuple[str, int]]:
         """Rooms of ``rows`` with an older pending row that is not simply in flight for the
         first time: one waiting for a retry, failed before, or left by a crashed sender."""
-        if not rows:
-            return set()
-        now = utcnow()
-        ids = [row.id for row in rows]
         first: dict[tuple[str, int], int] = {}
         for row in rows:
             first.setdefault((row.oauth_id, row.room_id), row.id)
-        older = or_(
-            *(
-                and_(M.oauth_id == oauth, M.room_id == room, M.id < first_id)
-                for (oauth, room), first_id in first.items()
-            )
-        )
-        in_flight = and_(M.attempts == 0, M.claimed_until > now)
-        query = (
-            select(M.oauth_id, M.room_id)
-            .where(older, PENDING, M.id.notin_(ids), ~in_flight)
-            .distinct()
-        )
-        with self.store.session() as session:
-            return {(oauth, room) for oauth, room in session.execute(query)}
+        now = utcnow()
+        blocked = set()
+        with self.store.engine.connect() as connection:  # Core: no session bookkeeping
+            for (oauth, room), first_id in first.items():
+                params = {"oauth_id": oauth, "room_id": room, "first_id": first_id, "now": now}
+                if connection.execute(_OLDER_BLOCKING, params).first() is not None:
+                    blocked.add((oauth, room))
+        return blocked
 
     def _release_all(self, rows: Iterable[OutboxMessage], *, next_in: float) -> None:
         """Give sealed rows back (unclaimed, due in ``next_in`` s) for the strict path."""
         ids = [row.id for row in rows]
         if not ids:
             return
-        with self.store.session() as session:
-            session.execute(
+        with self.store.engine.begin() as connection:
+            connection.execute(
                 update(M)
                 .where(M.id.in_(ids), PENDING)
                 .values(
@@ -236,9 +254,9 @@ class Sender:
 
     def _update(self, row_id: int, *conditions: Any, **values: Any) -> bool:
         """``UPDATE addon_outbox SET values WHERE id = row_id AND conditions``; True if it hit."""
-        with self.store.session() as session:
-            result = session.execute(update(M).where(M.id == row_id, *conditions).values(**values))
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+        statement = update(M).where(M.id == row_id, *conditions).values(**values)
+        with self.store.engine.begin() as connection:  # Core: no session to synchronise
+            return bool(connection.execute(statement).rowcount)
 
     def claim(self, row_id: int) -> bool:
         """Take the lease on a pending row; False when another sender holds it or it is done."""
@@ -300,15 +318,9 @@ class Sender:
 
     def _delivered(self, row: OutboxMessage) -> str:
         """Mark ``row`` delivered (once: a row already marked is not counted again)."""
-        marked = self._update(
-            row.id,
-            M.delivered_at.is_(None),
-            delivered_at=utcnow(),
-            claimed_until=None,
-            attempts=M.attempts + 1,
-            last_error=None,
-        )
-        if marked:
+        with self.store.engine.begin() as connection:
+            result = connection.execute(_MARK_DELIVERED, {"row_id": row.id, "now": utcnow()})
+        if result.rowcount:
             self.counts["sent"] += 1
         return "sent"
 

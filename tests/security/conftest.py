@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 import addon.emulator.state.oauth as emulator_oauth
 from addon.extension import EXTENSION_KEY
-from addon.store import Installation, RoomWebhook, Token
+from addon.store import Installation, OutboxMessage, RoomWebhook, Token
 from addon.store.models import SeenKey
 from tests.e2e.conftest import deploybot, installed  # noqa: F401  (shared fixtures)
 
@@ -83,5 +83,5 @@ def counts(live: Any) -> dict[str, int]:
     with store.session() as session:
         return {
             model.__tablename__: int(session.scalar(select(func.count()).select_from(model)))
-            for model in (Installation, Token, RoomWebhook, SeenKey)
+            for model in (Installation, Token, RoomWebhook, SeenKey, OutboxMessage)
         }
