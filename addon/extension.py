@@ -25,6 +25,7 @@ from addon.config import Settings, load_settings
 from addon.dispatch import HandlerFunc, Registry
 from addon.hipchat import HipChat
 from addon.outbox import Sender
+from addon.ssrf import guard_session
 from addon.store import Installation, Store
 from addon.store.redis_cache import RedisTokenCache
 from addon.tokens import TokenManager
@@ -318,7 +319,8 @@ class Addon:
         # Fail at import time, not at the first install.
         descriptors.validate(self._info, self.registry, self.build_descriptor(settings))
 
-        http = requests.Session()
+        # Every connection the add-on makes is checked where it is made (addon.ssrf).
+        http = guard_session(requests.Session(), settings)
         store = Store(settings.database_url, settings.secret_keys)
         cache = (
             RedisTokenCache(settings.redis_url, store.box, prefix=settings.redis_prefix)

@@ -67,7 +67,8 @@ _OLDER_BLOCKING = (
         M.room_id == bindparam("room_id"),
         M.id < bindparam("first_id"),
         PENDING,
-        ~and_(M.attempts == 0, M.claimed_until > bindparam("now")),
+        # Not a first attempt in flight (NULL-safe: an unclaimed row always counts).
+        or_(M.attempts > 0, M.claimed_until.is_(None), M.claimed_until <= bindparam("now")),
     )
     .limit(1)
 )
@@ -435,24 +436,33 @@ class Sender:
         deadline = time.monotonic() + timeout
         while True:
             self.deliver()
-            due = self.next_due()
-            if due is None:
+            pending, wait = self._flush_wait()
+            if not pending:
                 return 0
-            wait = (due - utcnow()).total_seconds()
-            if self._in_flight():
-                wait = min(wait, 0.05)  # another sender is on it: look again soon
             left = deadline - time.monotonic()
             if left <= 0 or wait > left:
-                return self.status().pending
+                return pending
             time.sleep(min(max(wait, 0.01), left))
 
-    def _in_flight(self) -> bool:
-        """Whether some pending row is claimed right now (being sent by someone)."""
-        with self.store.session() as session:
-            claimed = session.scalar(
-                select(M.id).where(PENDING, M.claimed_until > utcnow()).limit(1)
-            )
-        return claimed is not None
+    def _flush_wait(self) -> tuple[int, float]:
+        """(pending rows, seconds until one of them may move), read in one consistent query:
+        a row another sender holds may move any moment, so that is a short wait."""
+        now = utcnow()
+        free = or_(M.claimed_until.is_(None), M.claimed_until <= now)
+        query = select(
+            func.count(M.id),
+            func.count(M.id).filter(~free),
+            func.min(M.next_attempt_at).filter(free),
+        ).where(PENDING)
+        with self.store.engine.connect() as connection:
+            pending, busy, due = connection.execute(query).one()
+        if busy or due is None:
+            return int(pending), 0.05
+        if isinstance(due, str):  # in case a backend hands back text
+            due = datetime.fromisoformat(due)
+        if due.tzinfo is None:
+            due = due.replace(tzinfo=UTC)
+        return int(pending), (due - now).total_seconds()
 
     def ensure_started(self) -> None:
         """Start the poller thread of this process if it is not running (lazily, after a fork);

@@ -549,3 +549,22 @@ def test_cli_status_and_flush(app: Flask, client: FakeClient) -> None:
     result = runner.invoke(args=["addon", "outbox", "flush"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("pending 0  delivered 3  failed 0  oldest pending -")
+
+
+def test_a_row_deferred_on_its_first_attempt_still_holds_its_room_back(store, client):
+    """An unclaimed row that was never tried (flood control made it wait) is older work: a newer
+    reply may not pass it (its claimed_until is NULL, which must not read as 'in flight')."""
+    sender = make_sender(store, client)
+    (older,) = add_rows(store, 1)
+    with store.session() as session:
+        session.execute(
+            OutboxMessage.__table__.update()
+            .where(OutboxMessage.id == older)
+            .values(next_attempt_at=datetime.now(UTC) + timedelta(seconds=30))
+        )
+    with store.session() as session:
+        mine = [enqueue(session, OAUTH_ID, 1, {"message": "new", "color": "gray"})]
+        sender.seal(mine)
+    sender.deliver_now(mine)
+    sender.stop()
+    assert client.sent == []

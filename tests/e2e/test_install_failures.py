@@ -48,9 +48,9 @@ def test_a_valid_install_is_stored(emulator, deploybot):
 class Canary:
     """A TCP listener that records whether anyone connected to it."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((host, port))
         self.sock.listen(8)
         self.sock.settimeout(0.2)
         self.port = self.sock.getsockname()[1]

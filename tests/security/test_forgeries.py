@@ -305,6 +305,7 @@ def test_malformed_install_payloads_store_and_send_nothing(emulator, deploybot, 
         "addon_token": 0,
         "addon_room_webhook": 0,
         "addon_seen_key": 0,
+        "addon_outbox": 0,
     }
     assert emulator.requests_to(r".") == []  # not even the capabilities document was fetched
 

@@ -7,17 +7,22 @@ and time.
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import threading
 import time
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 from flask import Flask, redirect
 
 from addon.config import Settings
-from addon.ssrf import UntrustedURLError, check_url, trusted_networks
+from addon.emulator import create_app as create_emulator
+from addon.emulator import make_self_signed_cert, make_ssl_context
+from addon.ssrf import GuardedAdapter, UntrustedURLError, check_url, trusted_networks
 from tests.e2e.conftest import LOBBY
 from tests.e2e.test_install_failures import Canary
 from tests.security.conftest import counts
@@ -306,3 +311,73 @@ def test_ip_literals_need_an_exact_entry():
     with pytest.raises(UntrustedURLError):
         check_url("http://8.8.8.8/", settings("*.example.com"), "u", fixed("8.8.8.8"))
     check_url("http://8.8.8.8/", settings("8.8.8.8"), "u", fixed("8.8.8.8"))
+
+
+# -- DNS rebinding: the address is checked where the connection is made ----------------------
+
+
+class RebindingDNS:
+    """``socket.getaddrinfo`` for one name: the first answer is ``first`` (what the add-on's
+    check sees), every later answer is ``later`` (what a rebinding DNS server says next)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str, first: str, later: str):
+        self.name, self.first, self.later = name, first, later
+        self.answers = 0
+        self.real = socket.getaddrinfo
+        monkeypatch.setattr(socket, "getaddrinfo", self)
+
+    def __call__(self, host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != self.name:
+            return self.real(host, port, *args, **kwargs)
+        self.answers += 1
+        return self.real(self.first if self.answers == 1 else self.later, port, *args, **kwargs)
+
+
+def test_a_dns_answer_that_changes_after_the_check_is_not_followed(
+    emulator, serve_addon, monkeypatch
+):
+    port = urlsplit(emulator.url).port
+    canary = Canary("127.0.0.2", port)  # same port as HipChat, on an address nobody trusted
+    name = "hipchat.rebinding.test"
+    live = serve_bot(serve_addon, ADDON_TRUSTED_HOSTS=f"{name}:{port},127.0.0.1")
+    dns = RebindingDNS(monkeypatch, name, first="127.0.0.1", later="127.0.0.2")
+
+    answer = install(live, payload(emulator, f"http://{name}:{port}/v2/capabilities"))
+    assert_refused(answer, live, 502, "could not fetch capabilitiesUrl")
+    assert dns.answers == 2  # the check's answer, then the connection's own
+    assert not canary.connected()
+    # The control: a plain client under the same DNS follows the new answer to the canary.
+    with pytest.raises(requests.RequestException):
+        requests.get(f"http://{name}:{port}/v2/capabilities", timeout=0.5)
+    assert canary.connected()
+
+
+def test_the_guarded_adapter_checks_each_connection_it_makes():
+    canary = Canary()
+    url = f"http://127.0.0.1:{canary.port}/"
+    untrusting = requests.Session()
+    untrusting.mount("http://", GuardedAdapter([]))
+    with pytest.raises(requests.ConnectionError, match="refused to connect"):
+        untrusting.get(url, timeout=1)
+    assert not canary.connected()
+    trusting = requests.Session()
+    trusting.mount("http://", GuardedAdapter([ipaddress.ip_network("127.0.0.0/8")]))
+    with pytest.raises(requests.Timeout):  # connected; the canary never answers
+        trusting.get(url, timeout=0.3)
+    assert canary.connected()
+
+
+def test_a_guarded_https_connection_still_verifies_the_certificate_by_name(
+    tmp_path: Path, serve_app
+):
+    cert, key = make_self_signed_cert(tmp_path)
+    live = serve_app(create_emulator(), ssl_context=make_ssl_context(cert, key))
+    port = urlsplit(live.url).port
+    session = requests.Session()
+    loopback = [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")]
+    session.mount("https://", GuardedAdapter(loopback))
+    answer = session.get(f"https://localhost:{port}/v2/capabilities", verify=cert, timeout=5)
+    assert answer.status_code == 200
+    assert answer.json()["links"]["self"] == f"https://localhost:{port}/v2/capabilities"
+    with pytest.raises(requests.exceptions.SSLError):  # no CA knows the generated certificate
+        session.get(f"https://localhost:{port}/v2/capabilities", timeout=5)
