@@ -158,8 +158,14 @@ class Runtime:
             return self._outbox
 
     def reply_outbox(self) -> Sender | None:
-        """The outbox replies go through, or None to send them directly (ADDON_OUTBOX off)."""
-        return self.outbox if self.settings.outbox_enabled else None
+        """The outbox replies go through, or None to send them directly (ADDON_OUTBOX off).
+        Its poller is started here too, so a restarted worker picks up the rows an earlier
+        process left pending as soon as it serves a webhook."""
+        if not self.settings.outbox_enabled:
+            return None
+        sender = self.outbox
+        sender.ensure_started()
+        return sender
 
     def _outbox_client(self, oauth_id: str) -> HipChat | None:
         """A client for the outbox: the installation's token, no retries of its own."""

@@ -467,6 +467,9 @@ class Sender:
     def ensure_started(self) -> None:
         """Start the poller thread of this process if it is not running (lazily, after a fork);
         never again once ``stop`` was called."""
+        thread = self._thread
+        if thread is not None and thread.is_alive() and self._pid == os.getpid():
+            return  # the common case, without the lock
         with self._guard:
             if self._closed:
                 return

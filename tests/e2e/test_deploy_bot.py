@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import requests
 from sqlalchemy import select
 
@@ -105,3 +107,24 @@ def test_reinstall_with_the_same_oauth_id_updates_in_place(emulator, deploybot, 
     [row] = stored(deploybot)
     assert row.room_id == LOBBY
     assert row.created_at <= row.updated_at
+
+
+def test_replies_left_pending_by_an_earlier_process_go_out_after_the_next_webhook(
+    emulator, deploybot, installed
+):
+    """A worker that died after its commit leaves sealed rows behind; once their lease has run
+    out, the first webhook of the next process starts its poller, which sends them."""
+    from datetime import UTC, datetime, timedelta
+
+    from addon.outbox import enqueue
+
+    store = deploybot.app.extensions[EXTENSION_KEY].store
+    long_ago = datetime.now(UTC) - timedelta(minutes=5)
+    with store.session() as session:
+        row = enqueue(session, installed["oauthId"], LOBBY, {"message": "left behind"})
+        row.claimed_until = long_ago  # the crashed sender's lease, expired
+    emulator.say(LOBBY, "/status")  # answered in the body: no reply of its own to send
+    deadline = time.monotonic() + 15
+    while "left behind" not in notifications(emulator) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert notifications(emulator).count("left behind") == 1
