@@ -3,8 +3,8 @@
 A reply is an ``OutboxMessage`` committed with the handler's own work, so a handler that raises
 sends nothing and a reply that was committed is not lost when HipChat misbehaves. The rows of an
 event are sealed (leased to the request) at commit and sent right after it, before the webhook
-is answered; rows that could not go at once are retried by a daemon thread per app
-(``ADDON_OUTBOX_POLL``) or by ``flask addon outbox flush``.
+is answered; rows that could not go at once are retried by a daemon thread per process
+(``addon.outbox_poller``, ``ADDON_OUTBOX_POLL``) or by ``flask addon outbox flush``.
 
 Order: a room's rows go oldest first and never overtake a row that has failed before (a retry
 holds the room back until it is through). Replies of concurrent webhooks, still in their first
@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -35,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from addon.config import Settings
@@ -43,6 +41,7 @@ from addon.hipchat import HipChat, HipChatError, TooManyRequestsError, Transport
 from addon.hipchat.retry import server_hint
 from addon.limiter import Limiter
 from addon.outbox_confirm import already_posted
+from addon.outbox_poller import Poller
 from addon.replies import Notification
 from addon.store import OutboxMessage, Store
 from addon.store.types import utcnow
@@ -53,8 +52,6 @@ log = logging.getLogger("addon.outbox")
 LEASE_MARGIN = 30.0
 #: Rows looked at per pass.
 BATCH = 100
-#: Seconds between two prunings of delivered rows by the poller.
-PRUNE_EVERY = 300.0
 
 M = OutboxMessage
 PENDING = and_(M.delivered_at.is_(None), M.failed_at.is_(None))
@@ -125,13 +122,7 @@ class Sender:
         self.limiter = Limiter()
         #: sent, retried, failed, throttled (429 seen), deferred (held back by the limiter).
         self.counts: Counter[str] = Counter()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._pid = 0
-        self._guard = threading.Lock()
-        self._closed = False
-        self._pruned = 0.0
+        self.poller = Poller(self)
 
     # -- the handler's side ----------------------------------------------------------------------
 
@@ -184,7 +175,7 @@ class Sender:
         finally:
             self.ensure_started()
             if left:
-                self._wake.set()
+                self.poller.wake()
 
     def _blocked_rooms(self, rows: list[OutboxMessage]) -> set[tuple[str, int]]:
         """Rooms of ``rows`` with an older pending row that is not simply in flight for the
@@ -465,61 +456,12 @@ class Sender:
         return int(pending), (due - now).total_seconds()
 
     def ensure_started(self) -> None:
-        """Start the poller thread of this process if it is not running (lazily, after a fork);
-        never again once ``stop`` was called."""
-        thread = self._thread
-        if thread is not None and thread.is_alive() and self._pid == os.getpid():
-            return  # the common case, without the lock
-        with self._guard:
-            if self._closed:
-                return
-            if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
-                return
-            self._stop.clear()
-            self._pid = os.getpid()
-            self._thread = threading.Thread(target=self._poll, name="addon-outbox", daemon=True)
-            self._thread.start()
-
-    def _poll(self) -> None:
-        """Deliver what is due, then sleep until the next row is due (at most the poll interval,
-        so rows written by other processes are found too) or until woken."""
-        wait = self.settings.outbox_poll
-        while not self._stop.is_set():
-            self._wake.wait(wait)
-            self._wake.clear()
-            if self._stop.is_set():
-                break
-            wait = self.settings.outbox_poll
-            try:
-                self.deliver()
-                self._prune()
-                due = self.next_due()
-                if due is not None:
-                    wait = min(wait, max((due - utcnow()).total_seconds(), 0.01))
-            except Exception:
-                log.exception("outbox poller pass failed")
-
-    def _prune(self) -> None:
-        """Delete rows delivered more than ADDON_OUTBOX_KEEP seconds ago (every PRUNE_EVERY s);
-        failed rows stay for the operator."""
-        if time.monotonic() - self._pruned < PRUNE_EVERY:
-            return
-        self._pruned = time.monotonic()
-        cutoff = utcnow() - timedelta(seconds=self.settings.outbox_keep)
-        with self.store.session() as session:
-            session.execute(delete(M).where(M.delivered_at < cutoff))
+        """Start this process's poller thread if it is not running (see ``addon.outbox_poller``)."""
+        self.poller.ensure_started()
 
     def stop(self) -> None:
-        """Stop the poller thread for good (at app shutdown); pending rows stay in the
-        database for the next process."""
-        with self._guard:
-            self._closed = True
-        self._stop.set()
-        self._wake.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5)
-        self._thread = None
+        """Stop the poller for good (at app shutdown); pending rows stay in the database."""
+        self.poller.stop()
 
 
 def _describe(exc: BaseException) -> str:

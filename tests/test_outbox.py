@@ -403,7 +403,7 @@ def test_delivered_rows_are_pruned_after_the_retention(store, client):
     add_rows(store, 2)
     sender = make_sender(store, client, outbox_keep=0)
     sender.deliver()
-    sender._prune()
+    sender.poller.prune(force=True)
     assert rows(store) == []
 
 
