@@ -166,6 +166,9 @@ class Sender:
                     self.deliver({room})  # strictly in order, older rows first
                     continue
                 for index, row in enumerate(queue):
+                    if not self._renew(row):
+                        left = True  # the lease ran out: the poller sends the rest
+                        break
                     if self._attempt(row, claimed=True) != "sent":
                         left = True
                         self._release_all(queue[index + 1 :], next_in=0.0)
@@ -176,6 +179,25 @@ class Sender:
             self.ensure_started()
             if left:
                 self.poller.wake()
+
+    def _owned(self, row: OutboxMessage, spare: float = 1.0) -> bool:
+        """Whether this request's seal on ``row`` still holds for ``spare`` seconds (until it
+        runs out nobody else may claim the row, so the request may send or release it)."""
+        until = row.claimed_until
+        return until is not None and (until - utcnow()).total_seconds() > spare
+
+    def _renew(self, row: OutboxMessage) -> bool:
+        """Make sure the seal outlasts one more send (a handler with many replies to a slow
+        HipChat could outlive it); False when it ran out and the row is no longer ours."""
+        if self._owned(row, spare=self.settings.http_timeout + 2.0):
+            return True
+        if not self._owned(row):
+            return False
+        until = self.lease()
+        if self._update(row.id, PENDING, M.claimed_until > utcnow(), claimed_until=until):
+            row.claimed_until = until
+            return True
+        return False
 
     def _blocked_rooms(self, rows: list[OutboxMessage]) -> set[tuple[str, int]]:
         """Rooms of ``rows`` with an older pending row that is not simply in flight for the
@@ -193,8 +215,9 @@ class Sender:
         return blocked
 
     def _release_all(self, rows: Iterable[OutboxMessage], *, next_in: float) -> None:
-        """Give sealed rows back (unclaimed, due in ``next_in`` s) for the strict path."""
-        ids = [row.id for row in rows]
+        """Give sealed rows back (unclaimed, due in ``next_in`` s) for the strict path; a row
+        whose seal ran out is left alone (another sender may hold it now)."""
+        ids = [row.id for row in rows if self._owned(row)]
         if not ids:
             return
         with self.store.engine.begin() as connection:
@@ -276,7 +299,6 @@ class Sender:
             self.counts["deferred"] += 1
             self._release(row, next_in=wait)
             return "wait"
-        started = utcnow()
         try:
             client = self.client_for(row.oauth_id)
             if client is None:
@@ -287,26 +309,36 @@ class Sender:
             ):
                 self.counts["confirmed"] += 1
                 return self._delivered(row)
+        except Exception as exc:  # token minting, the history check, a bad row
+            return self._after_error(row, exc)
+        started = utcnow()
+        try:
             response = client.room(row.room_id).send(
                 notification.message, **notification.send_kwargs()
             )
-        except TooManyRequestsError as exc:
+        except Exception as exc:
+            return self._after_error(row, exc, sent_at=started)
+        self._note_windows(row, response)
+        return self._delivered(row)
+
+    def _after_error(
+        self, row: OutboxMessage, exc: Exception, sent_at: datetime | None = None
+    ) -> str:
+        """Retry or fail ``row`` after ``exc``; ``sent_at`` when the send itself failed, so a
+        send whose answer was lost is looked up in the history before it goes again."""
+        if isinstance(exc, TooManyRequestsError):
             self.counts["throttled"] += 1
             return self._retry(row, exc, self._hint(row, exc))
-        except TransportError as exc:
-            if exc.maybe_sent and row.unconfirmed_since is None:
-                # HipChat may have posted it: the next attempt looks in the history first.
-                return self._retry(row, exc, None, unconfirmed_since=started)
+        if isinstance(exc, TransportError):
+            if sent_at is not None and exc.maybe_sent and row.unconfirmed_since is None:
+                return self._retry(row, exc, None, unconfirmed_since=sent_at)
             return self._retry(row, exc, None)
-        except HipChatError as exc:
+        if isinstance(exc, HipChatError):
             if exc.status is not None and exc.status < 500:
                 return self._fail(row, str(exc))
             return self._retry(row, exc, self._hint(row, exc))
-        except Exception as exc:  # token minting, a bad row...: retried, then given up
-            log.warning("outbox row %s: %s: %s", row.id, type(exc).__name__, exc)
-            return self._retry(row, exc, None)
-        self._note_windows(row, response)
-        return self._delivered(row)
+        log.warning("outbox row %s: %s: %s", row.id, type(exc).__name__, exc)
+        return self._retry(row, exc, None)
 
     def _delivered(self, row: OutboxMessage) -> str:
         """Mark ``row`` delivered (once: a row already marked is not counted again)."""

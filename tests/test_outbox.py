@@ -568,3 +568,38 @@ def test_a_row_deferred_on_its_first_attempt_still_holds_its_room_back(store, cl
     sender.deliver_now(mine)
     sender.stop()
     assert client.sent == []
+
+
+def test_a_seal_about_to_run_out_is_renewed_and_one_that_ran_out_is_left_alone(store, client):
+    sender = make_sender(store, client, http_timeout=5)
+    now = datetime.now(UTC)
+    with store.session() as session:
+        short = enqueue(session, OAUTH_ID, 1, {"message": "short", "color": "gray"})
+        short.claimed_until = now + timedelta(seconds=3)  # less than one send's timeout left
+    sender.deliver_now([short])
+    assert client.sent == [(1, "short")]
+    with store.session() as session:
+        lapsed = enqueue(session, OAUTH_ID, 1, {"message": "lapsed", "color": "gray"})
+        lapsed.claimed_until = now - timedelta(seconds=1)  # another sender may hold it now
+    sender.deliver_now([lapsed])
+    sender.stop()
+    assert client.sent == [(1, "short")]  # not sent, not released: the poller's to take
+    assert rows(store)[1].claimed_until is not None
+
+
+def test_a_failure_before_the_send_is_not_taken_for_a_lost_answer(store, client):
+    """A token endpoint that times out never saw the notification: no history check after."""
+    calls: list[int] = []
+
+    def client_for(_oauth_id: str) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RequestTimeoutError("the token endpoint is slow")
+        return client
+
+    add_rows(store, 1)
+    sender = Sender(store, client_for, _settings())  # type: ignore[arg-type]
+    assert sender.flush(timeout=5) == 0
+    assert client.history_reads == 0
+    assert [t for _, t in client.sent] == ["m000"]
+    assert rows(store)[0].unconfirmed_since is None
