@@ -232,6 +232,32 @@ class EmulatorHandle:
         response.raise_for_status()
         return dict(response.json()) if response.content else {}
 
+    def fault(
+        self,
+        path: str,
+        *,
+        status: int | None = None,
+        delay: float = 0.0,
+        reset: bool = False,
+        after: bool = False,
+        count: int = 1,
+        method: str | None = None,
+    ) -> dict[str, Any]:
+        """Make the next ``count`` /v2 calls matching ``path`` (a regex) stall ``delay`` s, then
+        answer ``status`` or drop the connection (``reset``); ``after=True`` lets the call do
+        its work first (the message is posted, only the answer goes wrong)."""
+        spec: dict[str, Any] = {"path": path, "count": count, "reset": reset, "after": after}
+        if status is not None:
+            spec["status"] = status
+        if delay:
+            spec["delay"] = delay
+        if method is not None:
+            spec["method"] = method
+        response = self.admin("POST", "faults", json=spec)
+        if response.status_code != 201:
+            raise AssertionError(f"fault refused: {response.status_code} {response.text}")
+        return dict(response.json())
+
     def history(self, room: int | str) -> list[dict[str, Any]]:
         """Every message and notification in ``room``, oldest first."""
         return list(self.client("view_messages").room(room).iter_history())

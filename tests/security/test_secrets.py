@@ -124,7 +124,7 @@ def test_every_flow_leaks_nothing(emulator, deploybot, installed, leak_guard):
     emulator.wait_idle()
     # The outbox's failure paths log too: refused, dropped before and after posting, retried.
     for fault in ({"status": 503}, {"reset": True}, {"reset": True, "after": True}):
-        emulator.state.add_fault({"path": "/notification$", "method": "POST", **fault})
+        emulator.fault("/notification$", method="POST", **fault)
         emulator.say(LOBBY, "/deploy qa")
     emulator.wait_idle()
     outbox = deploybot.app.extensions[EXTENSION_KEY].outbox
