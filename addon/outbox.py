@@ -17,8 +17,9 @@ kept by a per-process limiter and by the limit headers HipChat returns: a row th
 them waits (``next_attempt_at``) instead of provoking a 429. 429/5xx/transport errors are
 retried with exponential back-off and jitter up to ``ADDON_OUTBOX_MAX_ATTEMPTS``; other 4xx fail
 the row at once (``failed_at``, ``last_error``). A send whose answer was lost (a read timeout, a
-dropped connection) may have been posted: before trying it again the sender looks for it in the
-room's recent history (``addon.outbox_confirm``), so it is not posted twice.
+dropped connection, or a 500/502/504 that may have come after the work) may have been posted:
+before trying it again the sender looks for it in the room's recent history
+(``addon.outbox_confirm``), so it is not posted twice.
 """
 
 from __future__ import annotations
@@ -336,6 +337,10 @@ class Sender:
         if isinstance(exc, HipChatError):
             if exc.status is not None and exc.status < 500:
                 return self._fail(row, str(exc))
+            if sent_at is not None and exc.status != 503 and row.unconfirmed_since is None:
+                # A 500, 502 or 504 may come after the message was stored (or from a gateway
+                # that gave up on a backend that did not): look in the history first, too.
+                return self._retry(row, exc, self._hint(row, exc), unconfirmed_since=sent_at)
             return self._retry(row, exc, self._hint(row, exc))
         log.warning("outbox row %s: %s: %s", row.id, type(exc).__name__, exc)
         return self._retry(row, exc, None)

@@ -21,6 +21,7 @@ from addon.hipchat import (
     BadRequestError,
     ConnectionFailedError,
     ForbiddenError,
+    InternalServerError,
     RequestTimeoutError,
     ServiceUnavailableError,
     TooManyRequestsError,
@@ -603,3 +604,20 @@ def test_a_failure_before_the_send_is_not_taken_for_a_lost_answer(store, client)
     assert client.history_reads == 0
     assert [t for _, t in client.sent] == ["m000"]
     assert rows(store)[0].unconfirmed_since is None
+
+
+def test_a_500_after_the_message_was_stored_is_found_in_the_history(store, client):
+    add_rows(store, 1)
+    client.lost_answers = [InternalServerError("stored, then failed", status=500)]
+    sender = make_sender(store, client)
+    assert sender.flush(timeout=5) == 0
+    assert [t for _, t in client.sent] == ["m000"]  # not posted twice
+    assert sender.counts["confirmed"] == 1
+
+
+def test_a_503_is_retried_without_a_history_check(store, client):
+    add_rows(store, 1)
+    client.errors = [ServiceUnavailableError("down", status=503)]
+    sender = make_sender(store, client)
+    assert sender.flush(timeout=5) == 0
+    assert client.history_reads == 0

@@ -1,6 +1,6 @@
-"""No reply lost, none duplicated: 200 replies through the outbox, 30 % of sends failing (5xx,
-connection resets before and after HipChat posted the message, answers later than the client's
-timeout), flood control scaled down to 30 messages per second at both ends."""
+"""No reply lost, none duplicated: 200 replies through the outbox, 30 % of sends failing (5xx
+before and after HipChat posted the message, connection resets before and after, answers later
+than the client's timeout), flood control scaled down to 30 messages per second at both ends."""
 
 from __future__ import annotations
 
@@ -30,10 +30,12 @@ NOTIFICATION = re.compile(r"^/v2/room/[^/]+/notification$")
 
 
 HTTP_TIMEOUT = 1.0
-#: The faults drawn from: refused (5xx), dropped before posting, posted then dropped, posted
-#: then answered after the add-on gave up waiting. The last two must not be sent twice.
+#: The faults drawn from: refused (5xx), posted then answered 500, dropped before posting, posted
+#: then dropped, posted then answered after the add-on gave up waiting. None of the posted ones
+#: may be sent twice.
 FAULTS: list[dict[str, Any]] = [
     {"status": 500},
+    {"status": 500, "after": True},
     {"status": 503},
     {"reset": True},
     {"reset": True, "after": True},
