@@ -163,7 +163,7 @@ class Sender:
             for room, queue in by_room.items():
                 if room in blocked:
                     left = True
-                    self._release_all(queue, next_in=0.0)
+                    self._release_all(queue)
                     self.deliver({room})  # strictly in order, older rows first
                     continue
                 for index, row in enumerate(queue):
@@ -172,7 +172,7 @@ class Sender:
                         break
                     if self._attempt(row, claimed=True) != "sent":
                         left = True
-                        self._release_all(queue[index + 1 :], next_in=0.0)
+                        self._release_all(queue[index + 1 :])
                         break
         except Exception:
             log.exception("outbox delivery failed; the poller will retry")
@@ -215,9 +215,9 @@ class Sender:
                     blocked.add((oauth, room))
         return blocked
 
-    def _release_all(self, rows: Iterable[OutboxMessage], *, next_in: float) -> None:
-        """Give sealed rows back (unclaimed, due in ``next_in`` s) for the strict path; a row
-        whose seal ran out is left alone (another sender may hold it now)."""
+    def _release_all(self, rows: Iterable[OutboxMessage]) -> None:
+        """Give sealed rows back (unclaimed, due now) to the strict path; a row whose seal ran
+        out is left alone (another sender may hold it now)."""
         ids = [row.id for row in rows if self._owned(row)]
         if not ids:
             return
@@ -225,10 +225,7 @@ class Sender:
             connection.execute(
                 update(M)
                 .where(M.id.in_(ids), PENDING)
-                .values(
-                    claimed_until=None,
-                    next_attempt_at=utcnow() + timedelta(seconds=max(next_in, 0.0)),
-                )
+                .values(claimed_until=None, next_attempt_at=utcnow())
             )
 
     # -- delivery --------------------------------------------------------------------------------
@@ -329,21 +326,14 @@ class Sender:
         send whose answer was lost is looked up in the history before it goes again."""
         if isinstance(exc, TooManyRequestsError):
             self.counts["throttled"] += 1
-            return self._retry(row, exc, self._hint(row, exc))
-        if isinstance(exc, TransportError):
-            if sent_at is not None and exc.maybe_sent and row.unconfirmed_since is None:
-                return self._retry(row, exc, None, unconfirmed_since=sent_at)
-            return self._retry(row, exc, None)
-        if isinstance(exc, HipChatError):
-            if exc.status is not None and exc.status < 500:
-                return self._fail(row, str(exc))
-            if sent_at is not None and exc.status != 503 and row.unconfirmed_since is None:
-                # A 500, 502 or 504 may come after the message was stored (or from a gateway
-                # that gave up on a backend that did not): look in the history first, too.
-                return self._retry(row, exc, self._hint(row, exc), unconfirmed_since=sent_at)
-            return self._retry(row, exc, self._hint(row, exc))
-        log.warning("outbox row %s: %s: %s", row.id, type(exc).__name__, exc)
-        return self._retry(row, exc, None)
+        elif isinstance(exc, HipChatError) and exc.status is not None and exc.status < 500:
+            return self._fail(row, str(exc))  # any other 4xx: it would never go
+        elif not isinstance(exc, HipChatError):  # token minting, a bad row...
+            log.warning("outbox row %s: %s: %s", row.id, type(exc).__name__, exc)
+        hint = self._hint(row, exc) if isinstance(exc, HipChatError) else None
+        if sent_at is not None and row.unconfirmed_since is None and _maybe_posted(exc):
+            return self._retry(row, exc, hint, unconfirmed_since=sent_at)
+        return self._retry(row, exc, hint)
 
     def _delivered(self, row: OutboxMessage) -> str:
         """Mark ``row`` delivered (once: a row already marked is not counted again)."""
@@ -440,11 +430,7 @@ class Sender:
             failed = session.scalar(select(func.count(M.id)).where(M.failed_at.isnot(None)))
         age = None
         if oldest is not None:
-            if isinstance(oldest, str):  # in case a backend hands back text
-                oldest = datetime.fromisoformat(oldest)
-            if oldest.tzinfo is None:
-                oldest = oldest.replace(tzinfo=UTC)
-            age = max((utcnow() - oldest).total_seconds(), 0.0)
+            age = max((utcnow() - _as_utc(oldest)).total_seconds(), 0.0)
         return Status(int(pending), int(delivered or 0), int(failed or 0), age)
 
     def next_due(self) -> datetime | None:
@@ -486,11 +472,7 @@ class Sender:
             pending, busy, due = connection.execute(query).one()
         if busy or due is None:
             return int(pending), 0.05
-        if isinstance(due, str):  # in case a backend hands back text
-            due = datetime.fromisoformat(due)
-        if due.tzinfo is None:
-            due = due.replace(tzinfo=UTC)
-        return int(pending), (due - now).total_seconds()
+        return int(pending), (_as_utc(due) - now).total_seconds()
 
     def ensure_started(self) -> None:
         """Start this process's poller thread if it is not running (see ``addon.outbox_poller``)."""
@@ -499,6 +481,22 @@ class Sender:
     def stop(self) -> None:
         """Stop the poller for good (at app shutdown); pending rows stay in the database."""
         self.poller.stop()
+
+
+def _as_utc(value: datetime | str) -> datetime:
+    """An aggregate's timestamp as an aware datetime (a backend may hand back text or a naive
+    value for ``min(...)``; ours are stored in UTC)."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _maybe_posted(exc: Exception) -> bool:
+    """Whether a failed send may still have been posted: its answer was lost (read timeout,
+    dropped connection), or a 500/502/504 that may come after the message was stored (or from a
+    gateway that gave up on a backend that did not). A 429 or 503 means it was not."""
+    if isinstance(exc, TransportError):
+        return exc.maybe_sent
+    return isinstance(exc, HipChatError) and exc.status in (500, 502, 504)
 
 
 def _describe(exc: BaseException) -> str:

@@ -37,6 +37,8 @@ def already_posted(
 ) -> bool:
     """True when ``row`` (whose attempt at ``row.unconfirmed_since`` lost its answer) is in the
     room's history already. Raises what the history call raises, except 403 (-> False)."""
+    if row.unconfirmed_since is None:
+        return False  # no send of this row lost its answer
     since = _aware(row.unconfirmed_since) - CLOCK_SKEW
     try:
         response = client.room(row.room_id).latest(max_results=HISTORY_WINDOW)
@@ -95,7 +97,6 @@ def _parse_date(value: Any) -> datetime | None:
         return None
 
 
-def _aware(moment: datetime | None) -> datetime:
-    if moment is None:
-        return datetime.now(UTC)
+def _aware(moment: datetime) -> datetime:
+    """``moment`` with a time zone (a naive one, as SQLite may hand back, is UTC)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

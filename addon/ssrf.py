@@ -73,6 +73,11 @@ def is_special(address: Address) -> bool:
     return not address.is_global or address.is_multicast
 
 
+def parse_addresses(found: Iterable[str]) -> list[Address]:
+    """Resolved addresses as ``ipaddress`` objects (an IPv6 zone, ``%eth0``, dropped)."""
+    return [ipaddress.ip_address(text.partition("%")[0]) for text in found]
+
+
 def may_connect(address: Address, networks: Sequence[Network]) -> bool:
     """Whether the add-on may connect to ``address``: public, or inside a trusted network."""
     if not is_special(address):
@@ -90,7 +95,7 @@ def check_url(url: str, settings: Settings, what: str, resolver: Resolver = reso
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        addresses = [ipaddress.ip_address(a.partition("%")[0]) for a in resolver(host, port)]
+        addresses = parse_addresses(resolver(host, port))
     except (OSError, UnicodeError, ValueError):
         raise UntrustedURLError(502, f"{what}: the host {host!r} cannot be resolved") from None
     if not addresses:
@@ -118,7 +123,7 @@ class _GuardedConnection:
             found = resolve(self._dns_host, self.port)
         except socket.gaierror as exc:
             raise NameResolutionError(self.host, self, exc) from exc
-        addresses = [ipaddress.ip_address(a.partition("%")[0]) for a in found]
+        addresses = parse_addresses(found)
         refused = [str(a) for a in addresses if not may_connect(a, self.networks)]
         if refused or not addresses:
             raise NewConnectionError(

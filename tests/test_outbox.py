@@ -174,20 +174,23 @@ def handle(store: Store, sender: Sender, func: Any) -> Any:
 # -- the handler's transaction -------------------------------------------------------------------
 
 
+def handler_work() -> RoomWebhook:
+    """A row a handler writes in its own transaction, beside its replies."""
+    return RoomWebhook(
+        oauth_id=OAUTH_ID,
+        room_id=1,
+        webhook_id=9,
+        handler_key="k",
+        event="room_enter",
+        url="https://x",
+    )
+
+
 def test_replies_are_committed_with_the_handlers_work_and_sent_at_once(store, client):
     sender = make_sender(store, client)
 
     def go(event):
-        event.session.add(
-            RoomWebhook(
-                oauth_id=OAUTH_ID,
-                room_id=1,
-                webhook_id=9,
-                handler_key="k",
-                event="room_enter",
-                url="https://x",
-            )
-        )
+        event.session.add(handler_work())
         event.reply("first")
         event.reply("second", color="green")
         return "in the response"
@@ -208,16 +211,7 @@ def test_a_raising_handler_stores_and_sends_nothing(store, client):
     sender = make_sender(store, client)
 
     def go(event):
-        event.session.add(
-            RoomWebhook(
-                oauth_id=OAUTH_ID,
-                room_id=1,
-                webhook_id=9,
-                handler_key="k",
-                event="room_enter",
-                url="https://x",
-            )
-        )
+        event.session.add(handler_work())
         event.reply("never sent")
         raise RuntimeError("boom")
 
